@@ -1,0 +1,107 @@
+"""The command line: ``python -m footprint COMMAND``.
+
+Each command is a thin wrapper: it parses arguments, calls one function of
+the package and prints the result. Modules are imported inside the commands so
+that ``--help`` stays fast and a command only loads what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from footprint import boundaries
+
+    for path in boundaries.prepare():
+        print(path)
+    return 0
+
+
+def _cmd_build_seeds(args: argparse.Namespace) -> int:
+    from footprint import seeds
+
+    frame = seeds.build_events(check=args.check)
+    print(f"{len(frame)} events from {frame['source_id'].nunique()} sources", file=sys.stderr)
+    return 0
+
+
+def _cmd_init_db(args: argparse.Namespace) -> int:
+    from footprint import store
+
+    engine = store.make_engine(args.database_url)
+    summary = store.initialise(engine)
+    print(json.dumps(summary))
+    return 0
+
+
+def _cmd_geocode(args: argparse.Namespace) -> int:
+    from geocode import cli as geocode_cli
+
+    return geocode_cli.run(args)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from footprint.importers import cli as import_cli
+
+    return import_cli.run(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from footprint import exports, store
+
+    engine = store.make_engine(args.database_url)
+    with engine.connect() as connection:
+        frame = store.read_events(connection)
+    exports.write(frame, args.output, args.format)
+    print(f"{len(frame)} events written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m footprint``."""
+    parser = argparse.ArgumentParser(prog="python -m footprint", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="copy or download the boundary files and check them")
+    data.set_defaults(handler=_cmd_data)
+
+    build = commands.add_parser("build-seeds", help="geocode seeds/*.yaml into data/events.csv")
+    build.add_argument("--check", action="store_true", help="fail if data/events.csv is stale")
+    build.set_defaults(handler=_cmd_build_seeds)
+
+    init = commands.add_parser("init-db", help="create the store's tables and load the seed events")
+    init.add_argument("--database-url", default=None)
+    init.set_defaults(handler=_cmd_init_db)
+
+    geocode = commands.add_parser("geocode", help="geocode a place name or a CSV column")
+    geocode.add_argument("text", nargs="?", help="a place description, e.g. 'Rimpa Plaza, Karachi'")
+    geocode.add_argument("--csv", dest="csv_path", help="a CSV file to geocode")
+    geocode.add_argument("--column", help="the CSV column that holds the place text")
+    geocode.add_argument("--context", help="a city, district or province that narrows the search")
+    geocode.set_defaults(handler=_cmd_geocode)
+
+    imp = commands.add_parser("import", help="check, geocode and store an event CSV")
+    imp.add_argument("file")
+    imp.add_argument(
+        "--format", default="auto", choices=["auto", "footprint", "acled", "gtd", "ucdp", "pbc"]
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
+    imp.add_argument("--database-url", default=None)
+    imp.add_argument("--user", default="cli", help="who the batch is recorded as uploaded by")
+    imp.set_defaults(handler=_cmd_import)
+
+    export = commands.add_parser("export", help="export the stored events")
+    export.add_argument("--format", required=True, choices=["csv", "geojson", "gpkg"])
+    export.add_argument("-o", "--output", required=True)
+    export.add_argument("--database-url", default=None)
+    export.set_defaults(handler=_cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
