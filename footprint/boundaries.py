@@ -123,7 +123,10 @@ def prepare(target_dir: Path | None = None, shared_dir: Path | None = None) -> l
                 )
             url = f"{base.rstrip('/')}/{source.file_name}"
             try:
-                with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as out:
+                with (
+                    urllib.request.urlopen(url, timeout=60) as response,
+                    open(partial, "wb") as out,
+                ):
                     shutil.copyfileobj(response, out)
             except OSError as error:
                 partial.unlink(missing_ok=True)

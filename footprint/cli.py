@@ -62,7 +62,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m footprint``."""
-    parser = argparse.ArgumentParser(prog="python -m footprint", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m footprint", description=__doc__.splitlines()[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="copy or download the boundary files and check them")

@@ -211,6 +211,11 @@ def coerce_events(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         out[column] = out[column].astype("str").where(out[column].notna(), None)
         out[column] = out[column].replace({"": None, "nan": None, "<NA>": None, "None": None})
+    if "batch_id" in out.columns:
+        out["batch_id"] = pd.to_numeric(out["batch_id"], errors="coerce").astype("Int64")
+    for column in ("geo_matched_name", "geo_matched_alias", "original_geo_precision", "notes"):
+        if column in out.columns:
+            out[column] = out[column].astype("str").where(out[column].notna(), None)
     ordered = list(EVENT_COLUMNS) + [c for c in out.columns if c not in EVENT_COLUMNS]
     return out[ordered]
 
@@ -265,7 +270,9 @@ def validate_event(record: dict) -> list[SchemaError]:
             SchemaError("attack_type", attack_type, "Leave attack_type empty for non-attacks.")
         )
     target_type = record.get("target_type")
-    if target_type not in (None, "") and not (isinstance(target_type, float) and pd.isna(target_type)):
+    if target_type not in (None, "") and not (
+        isinstance(target_type, float) and pd.isna(target_type)
+    ):
         if target_type not in TARGET_TYPES:
             problems.append(
                 SchemaError("target_type", target_type, f"Use one of: {', '.join(TARGET_TYPES)}.")
