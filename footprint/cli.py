@@ -23,7 +23,11 @@ def _cmd_data(args: argparse.Namespace) -> int:
 def _cmd_build_seeds(args: argparse.Namespace) -> int:
     from footprint import seeds
 
-    frame = seeds.build_events(check=args.check)
+    try:
+        frame = seeds.build_events(check=args.check)
+    except (seeds.SeedError, seeds.StaleEventsError) as error:
+        print(error, file=sys.stderr)
+        return 1
     print(f"{len(frame)} events from {frame['source_id'].nunique()} sources", file=sys.stderr)
     return 0
 
