@@ -185,8 +185,31 @@ def read_layer(layer: str, target_dir: str | None = None):
     records, geometries = [], []
     for feature in collection["features"]:
         records.append(feature.get("properties") or {})
-        geometry = shapely.geometry.shape(feature["geometry"]) if feature.get("geometry") else None
+        geometry = _shape(feature.get("geometry"))
         if geometry is not None and not geometry.is_valid:
             geometry = shapely.make_valid(geometry)
         geometries.append(geometry)
     return gpd.GeoDataFrame(records, geometry=geometries, crs="EPSG:4326")
+
+
+def _clean_polygon(rings: list) -> list | None:
+    # A ring needs four positions; the districts bundle has slivers of two or
+    # three (an artefact of its TopoJSON decoding), which are dropped.
+    if not rings or len(rings[0]) < 4:
+        return None
+    return [rings[0], *[ring for ring in rings[1:] if len(ring) >= 4]]
+
+
+def _shape(geometry: dict | None):
+    """Build a shapely geometry from GeoJSON, dropping degenerate rings."""
+    import shapely
+
+    if not geometry:
+        return None
+    if geometry["type"] == "Polygon":
+        rings = _clean_polygon(geometry["coordinates"])
+        geometry = {"type": "Polygon", "coordinates": rings} if rings else None
+    elif geometry["type"] == "MultiPolygon":
+        polygons = [p for p in (_clean_polygon(rings) for rings in geometry["coordinates"]) if p]
+        geometry = {"type": "MultiPolygon", "coordinates": polygons} if polygons else None
+    return shapely.geometry.shape(geometry) if geometry else None
