@@ -1,0 +1,263 @@
+"""Stage 6: reverse geocoding: a point's town, district, province and nearest neighbourhood.
+
+Town (Karachi's 2001 towns), district (2023) and province come from the
+boundary polygons of :func:`footprint.boundaries.read_layer`; the neighbourhood
+is the nearest gazetteer neighbourhood within ``max_distance_km`` (2 km by
+default), with its great-circle distance. Points are tested against the
+polygons through shapely ``STRtree`` indexes in one vectorised query per layer,
+so :meth:`ReverseGeocoder.reverse_many` handles many points at once.
+
+A point outside every polygon (at sea, outside Pakistan) gets an empty
+hierarchy. Town names are given as the gazetteer spells them when it has the
+town (the polygons say *Liyari Town* and *Kemari Town*), else as the polygon
+does. ``city`` is the nearest neighbourhood's city, or *Karachi* for a point in
+a district of the Karachi division; otherwise it is empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from geocode.gazetteer import Gazetteer, haversine_km
+
+DEFAULT_MAX_DISTANCE_KM = 2.0
+
+
+@dataclass(frozen=True)
+class ReverseResult:
+    """What is known about a point.
+
+    Attributes
+    ----------
+    latitude, longitude : float
+        The point, as given.
+    neighbourhood, neighbourhood_place_id : str or None
+        The nearest gazetteer neighbourhood within the distance limit.
+    distance_km : float or None
+        The great-circle distance to that neighbourhood's point.
+    town, district, city, province : str or None
+    """
+
+    latitude: float
+    longitude: float
+    neighbourhood: str | None = None
+    neighbourhood_place_id: str | None = None
+    distance_km: float | None = None
+    town: str | None = None
+    district: str | None = None
+    city: str | None = None
+    province: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return the result as a plain dict."""
+        return asdict(self)
+
+
+class _Layer:
+    """One boundary layer: names, extra properties and an STRtree."""
+
+    def __init__(self, frame, name_column: str = "name"):
+        import shapely
+
+        keep = frame[frame.geometry.notna()].reset_index(drop=True)
+        self.names = [str(v) for v in keep[name_column]]
+        self.frame = keep
+        self.geometries = np.asarray(keep.geometry.values, dtype=object)
+        self.areas = shapely.area(self.geometries)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
+    def locate(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Return, per point, the index of the smallest polygon holding it (-1 for none).
+
+        The STRtree narrows each point to the polygons whose bounding box holds
+        it; each polygon is then tested once against all its points with
+        prepared ``contains_xy``, which is much faster than a predicate query
+        on polygons of thousands of vertices.
+        """
+        import shapely
+
+        out = np.full(lons.size, -1, dtype="int64")
+        if lons.size == 0:
+            return out
+        point_idx, poly_idx = self.tree.query(shapely.points(lons, lats))
+        if point_idx.size == 0:
+            return out
+        best_area = np.full(lons.size, np.inf)
+        for poly in np.unique(poly_idx):
+            rows = point_idx[poly_idx == poly]
+            inside = shapely.contains_xy(self.geometries[poly], lons[rows], lats[rows])
+            rows = rows[inside & (self.areas[poly] < best_area[rows])]
+            out[rows] = poly
+            best_area[rows] = self.areas[poly]
+        return out
+
+
+class ReverseGeocoder:
+    """Find the town, district, province and nearest neighbourhood of points.
+
+    Parameters
+    ----------
+    gazetteer : Gazetteer, optional
+        For neighbourhoods and town spellings; :meth:`Gazetteer.default` when omitted.
+    boundaries_dir : str or Path, optional
+        Where the prepared boundary files are; ``data/boundaries/`` by default.
+    max_distance_km : float
+        The default distance limit for the nearest neighbourhood.
+
+    Raises
+    ------
+    footprint.boundaries.BoundaryError
+        On first use, when the boundary files have not been prepared.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        boundaries_dir=None,
+        max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
+    ):
+        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.default()
+        self.boundaries_dir = str(boundaries_dir) if boundaries_dir else None
+        self.max_distance_km = float(max_distance_km)
+        self._layers: dict[str, _Layer] = {}
+        self._neighbourhoods = None
+        self._town_names: dict[str, str] = {}
+
+    # --- loading ----------------------------------------------------------
+
+    def _layer(self, name: str) -> _Layer:
+        if name not in self._layers:
+            from footprint import boundaries
+
+            self._layers[name] = _Layer(boundaries.read_layer(name, self.boundaries_dir))
+        return self._layers[name]
+
+    def _neighbourhood_index(self):
+        if self._neighbourhoods is None:
+            import shapely
+
+            places = [p for p in self.gazetteer.places if p.kind == "neighbourhood"]
+            lat = np.array([p.latitude for p in places], dtype="float64")
+            lon = np.array([p.longitude for p in places], dtype="float64")
+            tree = shapely.STRtree(shapely.points(lon, lat)) if places else None
+            self._neighbourhoods = (places, lat, lon, tree)
+        return self._neighbourhoods
+
+    def _town_name(self, polygon_name: str) -> str:
+        if polygon_name not in self._town_names:
+            found = self.gazetteer.lookup(polygon_name, kinds=("town",))
+            if not found and polygon_name.lower().endswith(" town"):
+                found = self.gazetteer.lookup(polygon_name[: -len(" town")], kinds=("town",))
+            self._town_names[polygon_name] = found[0].place.name if found else polygon_name
+        return self._town_names[polygon_name]
+
+    # --- queries ----------------------------------------------------------
+
+    def reverse(
+        self, latitude: float, longitude: float, max_distance_km: float | None = None
+    ) -> ReverseResult:
+        """Reverse-geocode one point; see :meth:`reverse_many`."""
+        return self.reverse_many([latitude], [longitude], max_distance_km)[0]
+
+    def reverse_many(
+        self, latitudes, longitudes, max_distance_km: float | None = None
+    ) -> list[ReverseResult]:
+        """Reverse-geocode many points at once.
+
+        Parameters
+        ----------
+        latitudes, longitudes : array-like of float
+            WGS84 degrees, the same length; NaN gives an empty result.
+        max_distance_km : float, optional
+            The neighbourhood distance limit; the geocoder's default when omitted.
+
+        Returns
+        -------
+        list of ReverseResult
+            One per point, in order.
+        """
+
+        lat = np.asarray(latitudes, dtype="float64").ravel()
+        lon = np.asarray(longitudes, dtype="float64").ravel()
+        if lat.shape != lon.shape:
+            raise ValueError(
+                f"{lat.size} latitudes but {lon.size} longitudes: give one of each per point."
+            )
+        limit = self.max_distance_km if max_distance_km is None else float(max_distance_km)
+        valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        live = np.flatnonzero(valid)
+        towns = self._layer("towns")
+        districts = self._layer("districts")
+        provinces = self._layer("provinces")
+        town_idx = np.full(lat.size, -1, dtype="int64")
+        district_idx = np.full(lat.size, -1, dtype="int64")
+        province_idx = np.full(lat.size, -1, dtype="int64")
+        if live.size:
+            town_idx[live] = towns.locate(lon[live], lat[live])
+            district_idx[live] = districts.locate(lon[live], lat[live])
+            province_idx[live] = provinces.locate(lon[live], lat[live])
+        near_idx, near_dist = self._nearest(lat, lon, live, limit)
+        places = self._neighbourhood_index()[0]
+        district_division = (
+            districts.frame["division"].astype(str).tolist()
+            if "division" in districts.frame
+            else None
+        )
+        out = []
+        for i in range(lat.size):
+            neighbourhood = places[near_idx[i]] if near_idx[i] >= 0 else None
+            district = districts.names[district_idx[i]] if district_idx[i] >= 0 else None
+            city = neighbourhood.city if neighbourhood is not None and neighbourhood.city else None
+            if city is None and district_idx[i] >= 0 and district_division is not None:
+                if district_division[district_idx[i]] == "Karachi":
+                    city = "Karachi"
+            out.append(
+                ReverseResult(
+                    latitude=float(lat[i]),
+                    longitude=float(lon[i]),
+                    neighbourhood=neighbourhood.name if neighbourhood is not None else None,
+                    neighbourhood_place_id=neighbourhood.place_id
+                    if neighbourhood is not None
+                    else None,
+                    distance_km=round(float(near_dist[i]), 3)
+                    if neighbourhood is not None
+                    else None,
+                    town=self._town_name(towns.names[town_idx[i]]) if town_idx[i] >= 0 else None,
+                    district=district,
+                    city=city,
+                    province=provinces.names[province_idx[i]] if province_idx[i] >= 0 else None,
+                )
+            )
+        return out
+
+    def _nearest(self, lat: np.ndarray, lon: np.ndarray, live: np.ndarray, limit: float):
+        """Return per point the index of the nearest neighbourhood within ``limit`` km, and its distance."""
+        import shapely
+
+        best = np.full(lat.size, -1, dtype="int64")
+        dist = np.full(lat.size, np.inf)
+        places, plat, plon, tree = self._neighbourhood_index()
+        if tree is None or live.size == 0 or limit <= 0:
+            return best, dist
+        # A degree radius that surely covers `limit` km at these latitudes.
+        top = min(float(np.max(np.abs(lat[live]))) + 1.0, 89.0)
+        radius = limit / (111.0 * np.cos(np.radians(top)))
+        point_idx, place_idx = tree.query(
+            shapely.points(lon[live], lat[live]), predicate="dwithin", distance=radius
+        )
+        if point_idx.size == 0:
+            return best, dist
+        rows = live[point_idx]
+        d = haversine_km(lat[rows], lon[rows], plat[place_idx], plon[place_idx])
+        keep = d <= limit
+        rows, place_idx, d = rows[keep], place_idx[keep], d[keep]
+        order = np.lexsort((d, rows))
+        rows, place_idx, d = rows[order], place_idx[order], d[order]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        best[rows[first]] = place_idx[first]
+        dist[rows[first]] = d[first]
+        return best, dist
