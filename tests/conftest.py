@@ -109,9 +109,7 @@ def postgres_url():
         return
     bin_dir = _postgres_bin()
     require(bin_dir is not None, "PostgreSQL server binaries are not installed")
-    extension = Path(
-        f"/usr/share/postgresql/{bin_dir.parent.name}/extension/postgis.control"
-    )
+    extension = Path(f"/usr/share/postgresql/{bin_dir.parent.name}/extension/postgis.control")
     require(extension.exists(), "the PostGIS extension is not installed")
     workdir = Path(tempfile.mkdtemp(prefix="footprint-pg-"))
     if os.geteuid() == 0:
@@ -120,7 +118,16 @@ def postgres_url():
     port = free_port()
     subprocess.run(
         _as_postgres_user(
-            [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ]
         ),
         check=True,
         capture_output=True,
@@ -145,7 +152,16 @@ def postgres_url():
     try:
         subprocess.run(
             _as_postgres_user(
-                [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "footprint_test"]
+                [
+                    str(bin_dir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "footprint_test",
+                ]
             ),
             check=True,
             capture_output=True,
