@@ -83,10 +83,15 @@ def load_reference(path: Path) -> pd.DataFrame:
 def accuracy(geocoder: Geocoder, frame: pd.DataFrame) -> tuple[dict, list[dict]]:
     """Geocode every reference query once; return the accuracy figures and the misses."""
     contexts = [parse_context(c) for c in frame["context"]]
-    results = [geocoder.geocode(q, context=c) for q, c in zip(frame["query"], contexts, strict=True)]
+    results = [
+        geocoder.geocode(q, context=c) for q, c in zip(frame["query"], contexts, strict=True)
+    ]
     resolved = np.array([r.resolved for r in results])
     expect_unresolved = (frame["expected_precision"] == "unresolved").to_numpy()
-    has_point = frame["expected_latitude"].notna().to_numpy() & frame["expected_longitude"].notna().to_numpy()
+    has_point = (
+        frame["expected_latitude"].notna().to_numpy()
+        & frame["expected_longitude"].notna().to_numpy()
+    )
     errors = []
     misses = []
     for i, result in enumerate(results):
@@ -103,7 +108,10 @@ def accuracy(geocoder: Geocoder, frame: pd.DataFrame) -> tuple[dict, list[dict]]
             if result.resolved and has_point[i]:
                 error = float(
                     haversine_km(
-                        row["expected_latitude"], row["expected_longitude"], result.latitude, result.longitude
+                        row["expected_latitude"],
+                        row["expected_longitude"],
+                        result.latitude,
+                        result.longitude,
                     )
                 )
                 errors.append(error)
@@ -152,10 +160,16 @@ def throughput_cold(gazetteer: Gazetteer, frame: pd.DataFrame, min_seconds: floa
         elapsed = time.perf_counter() - started
         if elapsed >= min_seconds or done >= 50 * len(pairs):
             break
-    return {"cold_places": done, "cold_seconds": round(elapsed, 3), "cold_places_per_second": round(done / elapsed, 1)}
+    return {
+        "cold_places": done,
+        "cold_seconds": round(elapsed, 3),
+        "cold_places_per_second": round(done / elapsed, 1),
+    }
 
 
-def throughput_cached(gazetteer: Gazetteer, frame: pd.DataFrame, size: int, seed: int = 20240) -> dict:
+def throughput_cached(
+    gazetteer: Gazetteer, frame: pd.DataFrame, size: int, seed: int = 20240
+) -> dict:
     """Geocode a ``size``-query mix of repeated reference strings with the cache on."""
     rng = np.random.default_rng(seed)
     queries = frame["query"].tolist()
@@ -212,7 +226,51 @@ def typo_robustness(gazetteer: Gazetteer, frame: pd.DataFrame, seed: int = 7) ->
         words[longest] = word[:cut] + word[cut + 1 :]
         tried += 1
         same += geocoder.geocode(" ".join(words), context=context).place_id == clean.place_id
-    return {"typo_queries": tried, "typo_share_same_place": round(same / tried, 4) if tried else None}
+    return {
+        "typo_queries": tried,
+        "typo_share_same_place": round(same / tried, 4) if tried else None,
+    }
+
+
+def independent_accuracy(gazetteer: Gazetteer, ucdp_csv: Path) -> dict:
+    """Measure error against coordinates the gazetteer did not come from.
+
+    UCDP GED names its places (``where_coordinates``, e.g. "Turbat town") and
+    gives coordinates from its own gazetteer. Every distinct place name in
+    Sindh and Balochistan that UCDP places exactly or within 25 km
+    (``where_prec`` 1 or 2) is geocoded with its province as context, and the
+    distance to UCDP's point is measured. The file is third-party data read
+    from ``../shared/real-exports/`` at run time, never committed.
+    """
+    if not ucdp_csv.exists():
+        return {"ucdp_places": None}
+    ged = pd.read_csv(ucdp_csv, skiprows=[1], low_memory=False)
+    ged = ged[
+        ged["adm_1"].fillna("").str.contains("Sindh|Balochistan") & ged["where_prec"].isin([1, 2])
+    ]
+    places = ged.groupby("where_coordinates").agg(
+        latitude=("latitude", "first"),
+        longitude=("longitude", "first"),
+        province=("adm_1", "first"),
+    )
+    geocoder = Geocoder(gazetteer, cache_size=0)
+    errors, resolved = [], 0
+    for name, row in places.iterrows():
+        province = "Sindh" if "Sindh" in row["province"] else "Balochistan"
+        result = geocoder.geocode(name, context={"province": province})
+        if result.resolved:
+            resolved += 1
+            errors.append(
+                haversine_km(result.latitude, result.longitude, row["latitude"], row["longitude"])
+            )
+    errors = np.asarray(errors)
+    return {
+        "ucdp_places": len(places),
+        "ucdp_share_resolved": round(resolved / len(places), 4) if len(places) else None,
+        "ucdp_median_error_km": round(float(np.median(errors)), 2) if errors.size else None,
+        "ucdp_p90_error_km": round(float(np.percentile(errors, 90)), 2) if errors.size else None,
+        "ucdp_share_within_5_km": _share(errors <= 5) if errors.size else None,
+    }
 
 
 def _share(values: np.ndarray) -> float | None:
@@ -245,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     accuracy_figures, misses = accuracy(Geocoder(gazetteer, cache_size=0), frame)
     figures.update(accuracy_figures)
     figures.update(typo_robustness(gazetteer, frame))
+    figures.update(
+        independent_accuracy(gazetteer, paths.SHARED_EXPORTS_DIR / "ucdp_ged_pakistan.csv")
+    )
     figures.update(throughput_cold(gazetteer, frame))
     figures.update(throughput_cached(gazetteer, frame, args.mix))
     figures["misses"] = len(misses)
@@ -259,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:<{width}}  {value}")
     if args.misses:
         for miss in misses:
-            print(f"  MISS {miss['query']!r} [{miss['context']}] -> {miss['got']}: {miss['problem']}")
+            print(
+                f"  MISS {miss['query']!r} [{miss['context']}] -> {miss['got']}: {miss['problem']}"
+            )
     return 0
 
 
