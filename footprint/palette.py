@@ -32,7 +32,7 @@ PRIMARY_GROUPS: tuple[str, ...] = (
     "Jundullah",
     "Sipah-e-Sahaba Pakistan",
     "Jaish-e-Muhammad",
-    "Lashkar-e-Taiba",
+    "Balochistan Liberation Army",
     "Afghan Taliban",
 )
 

@@ -1,0 +1,374 @@
+"""Footprint: the dashboard's entry point.
+
+Runs before every page: opens the store (creating it and loading the seed
+events on first start), draws the one shared filter panel in the sidebar,
+keeps the filters in the URL, and hands the events to the pages through
+``st.session_state`` (the keys are listed in ``footprint/filters.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import streamlit as st
+
+from footprint import filters, paths, schema, store
+from footprint.filters import FilterState
+
+# An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,
+# and the app must work offline.
+st.set_page_config(layout="wide", page_title="Footprint", page_icon="🗺️")
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map", default=True),
+        st.Page(
+            "pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"
+        ),
+        st.Page("pages/groups.py", title="Groups", icon=":material/groups:", url_path="groups"),
+        st.Page(
+            "pages/neighbourhoods.py",
+            title="Neighbourhoods",
+            icon=":material/location_city:",
+            url_path="neighbourhoods",
+        ),
+        st.Page("pages/events.py", title="Events", icon=":material/table_rows:", url_path="events"),
+    ],
+    "Present": [
+        st.Page(
+            "pages/briefing.py", title="Briefing", icon=":material/slideshow:", url_path="briefing"
+        ),
+    ],
+    "Data": [
+        st.Page(
+            "pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"
+        ),
+        st.Page("pages/batches.py", title="Batches", icon=":material/history:", url_path="batches"),
+    ],
+}
+
+#: Widget keys of the filter panel, by FilterState field.
+WIDGET_KEYS = {
+    "date_from": "filter_date_from",
+    "date_to": "filter_date_to",
+    "groups": "filter_groups",
+    "links": "filter_links",
+    "event_types": "filter_event_types",
+    "attack_types": "filter_attack_types",
+    "target_types": "filter_target_types",
+    "suicide": "filter_suicide",
+    "provinces": "filter_provinces",
+    "districts": "filter_districts",
+    "towns": "filter_towns",
+    "neighbourhoods": "filter_neighbourhoods",
+    "min_killed": "filter_min_killed",
+    "coarsest_precision": "filter_precision",
+}
+SUICIDE_CHOICES = {"any": "Any", "yes": "Suicide only", "no": "Not suicide"}
+EARLIEST_DATE = dt.date(1980, 1, 1)
+
+
+# --- the store ----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Opening the events store…")
+def open_store(database_url: str) -> tuple[sa.Engine, str | None]:
+    """Create the engine, the schema and the seed events (once per process).
+
+    Returns the engine and a message when the seed events could not be loaded
+    (the store then opens with what it holds).
+    """
+    engine = store.make_engine(database_url)
+    try:
+        store.initialise(engine)
+    except FileNotFoundError as error:
+        store.create_schema(engine)
+        return engine, f"The seed events were not loaded: {error}. Run `make data`."
+    except (schema.SchemaError, store.StoreError, ValueError) as error:
+        store.create_schema(engine)
+        return engine, f"The seed events were not loaded: {error}"
+    return engine, None
+
+
+def data_version(engine: sa.Engine, database_url: str) -> tuple:
+    """Return plain values that change whenever the stored events change."""
+    with engine.connect() as connection:
+        count = store.count_events(connection)
+        latest, undone = connection.execute(
+            sa.select(
+                sa.func.max(store.batches.c.batch_id), sa.func.count(store.batches.c.undone_at)
+            )
+        ).one()
+    return (database_url, int(count), int(latest or 0), int(undone or 0))
+
+
+@st.cache_data(show_spinner="Reading events…", max_entries=4)
+def load_events(version: tuple):
+    """Return every stored event; ``version`` (see :func:`data_version`) keys the cache."""
+    engine, _ = open_store(version[0])
+    with engine.connect() as connection:
+        return store.read_events(connection)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_options(version: tuple) -> dict:
+    """Return the filter panel's choices for the stored events."""
+    return filters.filter_options(load_events(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_filtered(version: tuple, state: FilterState):
+    """Return the stored events that pass ``state`` (cached per filter state)."""
+    return filters.apply_filters(load_events(version), state)
+
+
+# --- the filter panel ---------------------------------------------------------
+
+
+def _widget_value(name: str, state: FilterState):
+    value = getattr(state, name)
+    if isinstance(value, tuple):
+        return list(value)
+    if name == "suicide":
+        return {None: "any", True: "yes", False: "no"}[value]
+    return value
+
+
+def _set_widgets(state: FilterState) -> None:
+    for name, key in WIDGET_KEYS.items():
+        st.session_state[key] = _widget_value(name, state)
+
+
+def reset_filters() -> None:
+    """Put every filter back to its default (the reset button's callback)."""
+    _set_widgets(FilterState())
+
+
+def state_from_widgets() -> FilterState:
+    """Return the FilterState of the panel's widgets."""
+    values = {}
+    for name, key in WIDGET_KEYS.items():
+        value = st.session_state.get(key)
+        if name == "suicide":
+            value = {"yes": True, "no": False}.get(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif name == "min_killed":
+            value = int(value or 0)
+        elif name == "coarsest_precision":
+            value = value or schema.GEO_PRECISIONS[-1]
+        values[name] = value
+    return FilterState(**values)
+
+
+def initialise_filters(options: dict) -> FilterState:
+    """Return the filters the URL opened the session with (the widgets' defaults).
+
+    The URL is read once per session. Its state reaches the widgets as their
+    default values, never by writing their keys on the first run: Streamlit
+    1.67 forgets values written to widget keys in a session's first run as soon
+    as the user switches pages. Names that have left the data since (an undone
+    upload) are dropped, from the defaults and from the widgets.
+    """
+    if "filter_url_state" not in st.session_state:
+        raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        state, problems = filters.parse_query_params(raw)
+        state, unknown = filters.restrict_to_options(state, options)
+        st.session_state["filter_url_state"] = state
+        st.session_state["filter_problems"] = problems + unknown
+        return state
+    for name in filters.NAMED_FIELDS:
+        key = WIDGET_KEYS[name]
+        chosen = st.session_state.get(key)
+        if chosen:
+            kept = [v for v in chosen if v in options[name]]
+            if kept != chosen:
+                st.session_state[key] = kept
+    state, _ = filters.restrict_to_options(st.session_state["filter_url_state"], options)
+    return state
+
+
+def filter_panel(options: dict, initial: FilterState) -> FilterState:
+    """Draw the shared filter widgets in the sidebar and return their state.
+
+    ``initial`` (the URL's filters) gives each widget its default value.
+    """
+    sidebar = st.sidebar
+    humanise = filters.humanise
+    with sidebar.expander("When and who", expanded=True):
+        left, right = st.columns(2)
+        left.date_input(
+            "From",
+            value=initial.date_from,
+            min_value=EARLIEST_DATE,
+            max_value=dt.date.today(),
+            key="filter_date_from",
+            format="YYYY-MM-DD",
+            help="Keep events that may have happened on or after this day.",
+        )
+        right.date_input(
+            "To",
+            value=initial.date_to,
+            min_value=EARLIEST_DATE,
+            max_value=dt.date.today(),
+            key="filter_date_to",
+            format="YYYY-MM-DD",
+            help="Keep events that may have happened on or before this day.",
+        )
+        st.multiselect(
+            "Groups",
+            options["groups"],
+            default=list(initial.groups),
+            key="filter_groups",
+            placeholder="All groups",
+        )
+        st.multiselect(
+            "Linked as",
+            options["links"],
+            default=list(initial.links),
+            key="filter_links",
+            placeholder="Any link",
+            help="How the group is linked: claimed, attributed (by officials) or suspected.",
+        )
+    with sidebar.expander("What", expanded=True):
+        st.multiselect(
+            "Event type",
+            options["event_types"],
+            default=list(initial.event_types),
+            format_func=humanise,
+            key="filter_event_types",
+            placeholder="All events",
+        )
+        st.multiselect(
+            "Attack type",
+            options["attack_types"],
+            default=list(initial.attack_types),
+            format_func=humanise,
+            key="filter_attack_types",
+            placeholder="All attacks",
+        )
+        st.multiselect(
+            "Target type",
+            options["target_types"],
+            default=list(initial.target_types),
+            format_func=humanise,
+            key="filter_target_types",
+            placeholder="All targets",
+        )
+        st.radio(
+            "Suicide attack",
+            list(SUICIDE_CHOICES),
+            index=list(SUICIDE_CHOICES).index(_widget_value("suicide", initial)),
+            format_func=SUICIDE_CHOICES.get,
+            key="filter_suicide",
+            horizontal=True,
+        )
+        st.number_input(
+            "Minimum killed",
+            min_value=0,
+            value=initial.min_killed,
+            step=1,
+            key="filter_min_killed",
+            help="Events whose toll is unknown are left out when this is above 0.",
+        )
+    with sidebar.expander("Where", expanded=True):
+        for name, label, placeholder, help_text in (
+            ("provinces", "Province", "All", None),
+            ("districts", "District", "All", None),
+            ("towns", "Town", "All", None),
+            (
+                "neighbourhoods",
+                "Neighbourhood",
+                "Type to search",
+                "Type part of a name to search the list.",
+            ),
+        ):
+            st.multiselect(
+                label,
+                options[name],
+                default=list(getattr(initial, name)),
+                key=WIDGET_KEYS[name],
+                placeholder=placeholder,
+                help=help_text,
+            )
+        st.select_slider(
+            "Coarsest place precision",
+            options=options["precisions"],
+            value=initial.coarsest_precision,
+            key="filter_precision",
+            help="Leave out events placed only to a coarser area than this "
+            "(site is an exact spot, province the vaguest).",
+        )
+    return state_from_widgets()
+
+
+def sync_url(state: FilterState) -> None:
+    """Write the filters into the URL, touching only the filter keys."""
+    wanted = filters.to_query_params(state)
+    for key in filters.QUERY_KEYS.values():
+        target = wanted.get(key)
+        target_list = [] if target is None else ([target] if isinstance(target, str) else target)
+        if st.query_params.get_all(key) == target_list:
+            continue
+        if target_list:
+            st.query_params[key] = target_list if len(target_list) > 1 else target_list[0]
+        else:
+            del st.query_params[key]
+
+
+def summary_panel(container, state: FilterState, shown: int, total: int) -> None:
+    """Show the count, the active filters as chips and the reset button."""
+    chips = filters.describe(state)
+    container.markdown(f"**{shown:,} of {total:,} events**")
+    if chips:
+        container.markdown(" ".join(f":gray-badge[{_escape_markdown(c)}]" for c in chips))
+    container.button(
+        "Reset filters",
+        key="filter_reset",
+        on_click=reset_filters,
+        disabled=not chips,
+        icon=":material/filter_alt_off:",
+        width="stretch",
+    )
+    problems = st.session_state.get("filter_problems") or []
+    if problems:
+        with container.expander(f"{len(problems)} link value(s) ignored"):
+            for problem in problems:
+                st.caption(problem)
+
+
+def _escape_markdown(text: str) -> str:
+    for char in "\\[]*_`:$<>#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+# --- the run ------------------------------------------------------------------
+
+database_url = paths.database_url()
+engine, store_message = open_store(database_url)
+version = data_version(engine, database_url)
+events_all = load_events(version)
+options = load_options(version)
+
+st.sidebar.title("Footprint")
+summary = st.sidebar.container()
+initial_state = initialise_filters(options)
+filter_state = filter_panel(options, initial_state)
+events_filtered = load_filtered(version, filter_state)
+sync_url(filter_state)
+summary_panel(summary, filter_state, len(events_filtered), len(events_all))
+if store_message:
+    st.sidebar.warning(store_message)
+
+st.session_state["database_url"] = database_url
+st.session_state["data_version"] = version
+st.session_state["events_all"] = events_all
+st.session_state["events_filtered"] = events_filtered
+st.session_state["filter_state"] = filter_state
+st.session_state["filter_options"] = options
+st.session_state["filter_summary"] = filters.describe(filter_state)
+
+navigation = st.navigation(PAGES)
+navigation.run()

@@ -1,0 +1,130 @@
+"""Who may upload and undo: the analyst sign-in decision, without streamlit.
+
+Three set-ups, tried in this order:
+
+1. **OpenID Connect.** When Streamlit's secrets have an ``[auth]`` section,
+   analysts sign in with ``st.login`` (the page calls it). Any signed-in user
+   is an analyst, unless ``analyst_emails`` (a list in the secrets) names the
+   ones who are.
+2. **Analyst password.** Otherwise, when ``analyst_password`` is in the
+   secrets or ``FOOTPRINT_ANALYST_PASSWORD`` in the environment, an analyst
+   types it; it is compared in constant time (``hmac.compare_digest``).
+3. **Off.** With neither, nobody can upload and the page says how to turn it
+   on (:data:`HOW_TO_ENABLE`).
+
+Viewers (everyone not signed in) never see upload or undo controls. The
+pages keep who is signed in in ``st.session_state``; this module only
+decides.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+OIDC = "oidc"
+PASSWORD = "password"
+OFF = "off"
+
+ENV_PASSWORD = "FOOTPRINT_ANALYST_PASSWORD"
+SECRET_PASSWORD = "analyst_password"
+
+#: Failed password attempts allowed before a pause.
+MAX_FAILURES = 5
+#: The pause, in seconds, after :data:`MAX_FAILURES` failures.
+LOCKOUT_SECONDS = 30.0
+
+HOW_TO_ENABLE = (
+    "Uploading is turned off: no analyst sign-in is configured. To turn it on, either "
+    'set an analyst password (`analyst_password = "..."` in `.streamlit/secrets.toml`, '
+    f"or the environment variable `{ENV_PASSWORD}` before starting the app), or configure "
+    "an OpenID Connect provider in an `[auth]` section of `.streamlit/secrets.toml` "
+    "(see Streamlit's `st.login` documentation); then restart the app."
+)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How analysts sign in here.
+
+    Attributes
+    ----------
+    mode : str
+        ``oidc``, ``password`` or ``off``.
+    password : str or None
+        The analyst password (``password`` mode); never shown (``repr`` hides it).
+    analyst_emails : frozenset of str
+        In ``oidc`` mode, the analysts' e-mail addresses (empty: everyone signed in).
+    provider : str or None
+        The named ``[auth.<provider>]`` section, when there is exactly one.
+    """
+
+    mode: str
+    password: str | None = field(default=None, repr=False)
+    analyst_emails: frozenset[str] = frozenset()
+    provider: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """True when analysts can sign in at all."""
+        return self.mode != OFF
+
+
+def _get(mapping, key):
+    try:
+        return mapping.get(key) if mapping is not None else None
+    except Exception:  # noqa: BLE001 - st.secrets raises when no secrets file exists
+        return None
+
+
+def auth_config(secrets: Mapping | None = None, environ: Mapping | None = None) -> AuthConfig:
+    """Decide how analysts sign in from the secrets and the environment.
+
+    Parameters
+    ----------
+    secrets : mapping, optional
+        ``st.secrets`` or any mapping with the same keys.
+    environ : mapping, optional
+        The environment (default ``os.environ``).
+    """
+    environ = os.environ if environ is None else environ
+    section = _get(secrets, "auth")
+    if isinstance(section, Mapping) and len(section) > 0:
+        emails = _get(secrets, "analyst_emails") or []
+        if isinstance(emails, str):
+            emails = [e for e in emails.replace(";", ",").split(",")]
+        providers = [k for k, v in section.items() if isinstance(v, Mapping)]
+        return AuthConfig(
+            OIDC,
+            analyst_emails=frozenset(e.strip().lower() for e in emails if e.strip()),
+            provider=providers[0] if len(providers) == 1 and "client_id" not in section else None,
+        )
+    password = _get(secrets, SECRET_PASSWORD) or environ.get(ENV_PASSWORD)
+    if isinstance(password, str) and password.strip():
+        return AuthConfig(PASSWORD, password=password)
+    return AuthConfig(OFF)
+
+
+def password_matches(given: str | None, expected: str | None) -> bool:
+    """Compare a typed password with the analyst password in constant time."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def oidc_user_is_analyst(config: AuthConfig, is_logged_in: bool, email: str | None) -> bool:
+    """Return True when a user signed in with OpenID Connect may upload."""
+    if config.mode != OIDC or not is_logged_in:
+        return False
+    if not config.analyst_emails:
+        return True
+    return bool(email) and email.strip().lower() in config.analyst_emails
+
+
+def locked_for(failures: int, last_failure: float | None, now: float) -> float:
+    """Return the seconds to wait before another password attempt (0 when allowed)."""
+    if failures < MAX_FAILURES or last_failure is None:
+        return 0.0
+    return max(0.0, LOCKOUT_SECONDS - (now - last_failure))

@@ -1,0 +1,640 @@
+"""The one import pipeline, shared by the upload page and ``python -m footprint import``.
+
+:func:`prepare` reads, recognises, maps, checks, geocodes and de-duplicates a
+file and returns a :class:`Preview`; it stores nothing. :func:`commit` stores
+a preview as one batch in one transaction, after the analyst (or the command
+line's defaults, :func:`default_decisions`) has decided what to do with each
+probable duplicate. :func:`undo` removes a batch, also in one transaction.
+
+Decisions on a probable duplicate:
+
+- ``keep``: store the row as a new event;
+- ``skip``: do not store it;
+- ``merge``: do not store it, but add its source to the other event
+  (``store.add_source``), so the event cites both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from footprint import schema, store
+from footprint.groups import GroupNames
+from footprint.importers import checks, dedupe, formats, geocoding, textio
+from footprint.importers.base import INTERNAL_COLUMNS
+from footprint.importers.checks import ImportRefused, Problem
+from footprint.importers.mapping import ColumnMapping
+
+Progress = Callable[[float, str], None]
+DECISIONS = ("keep", "skip", "merge")
+#: Rows handed to ``store.insert_events`` at a time (all in one transaction).
+INSERT_CHUNK = 10_000
+_DEFAULT = object()
+
+
+@dataclass
+class Preview:
+    """Everything known about a file before it is stored.
+
+    Attributes
+    ----------
+    file_name, sha256 : str
+    detection : formats.Detection
+        The recognised format.
+    encoding, separator : str
+        How the text was read.
+    frame : DataFrame
+        Every data row, mapped onto the contract and placed, with ``_line``.
+    problems : list of Problem
+    duplicates : list of dedupe.DuplicatePair
+    names_as_written : dict
+        ``{event_id: {canonical group: name as written}}``.
+    placement : geocoding.PlacementStats
+    already_uploaded : dict or None
+        The live batch of the same file (same sha256), when there is one.
+    stored_matches : DataFrame or None
+        The stored events that rows probably duplicate (for side-by-side views).
+    timings : dict
+        Seconds per stage.
+    """
+
+    file_name: str
+    sha256: str
+    detection: formats.Detection
+    encoding: str
+    separator: str
+    frame: pd.DataFrame
+    problems: list[Problem]
+    duplicates: list[dedupe.DuplicatePair]
+    names_as_written: dict[str, dict[str, str]]
+    placement: geocoding.PlacementStats
+    already_uploaded: dict | None = None
+    geocoder_used: bool = True
+    stored_matches: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def format(self) -> str:
+        """The format's short name."""
+        return self.detection.format
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows in the file (blank rows and an HXL row not counted)."""
+        return len(self.frame)
+
+    @property
+    def blocked(self) -> set[int]:
+        """Lines with an error (not stored)."""
+        return checks.blocked_lines(self.problems)
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Boolean mask of rows without errors."""
+        return ~self.frame["_line"].isin(self.blocked).to_numpy()
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that block a row or the file."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that do not block."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def report(self) -> pd.DataFrame:
+        """Return the problem report as a table (row, column, value, problem, fix, severity)."""
+        return checks.report_frame(self.problems)
+
+    def report_csv(self) -> bytes:
+        """Return the problem report as CSV bytes."""
+        return checks.report_csv(self.problems)
+
+    def events(self, valid_only: bool = True) -> pd.DataFrame:
+        """Return the rows as a typed events frame (contract and provenance columns)."""
+        frame = self.frame[self.valid] if valid_only else self.frame
+        columns = [*schema.EVENT_COLUMNS, *schema.PROVENANCE_COLUMNS, "_line"]
+        return schema.coerce_events(frame[[c for c in columns if c in frame]])
+
+    def duplicate_table(self, stored: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Return each probable duplicate pair side by side, one row per pair.
+
+        ``stored`` defaults to the stored events read when the file was prepared.
+        """
+        rows = []
+        stored = self.stored_matches if stored is None else stored
+        stored_by_id = (
+            stored.set_index("event_id") if stored is not None and not stored.empty else None
+        )
+        by_line = self.frame.set_index("_line")
+        for pair in self.duplicates:
+            new = by_line.loc[pair.line]
+            if pair.other_kind == "file":
+                other = by_line.loc[pair.other_line]
+            elif stored_by_id is not None and pair.other_id in stored_by_id.index:
+                other = stored_by_id.loc[pair.other_id]
+            else:
+                other = pd.Series(dtype=object)
+            rows.append(
+                {
+                    "key": pair.key,
+                    "line": pair.line,
+                    "score": pair.score,
+                    "reasons": "; ".join(pair.reasons),
+                    "new_date": new.get("event_date"),
+                    "new_place": new.get("location_text"),
+                    "new_killed": _range(new.get("killed_min"), new.get("killed_max")),
+                    "new_groups": new.get("perpetrators"),
+                    "other": f"{pair.other_kind}: {pair.other_id}"
+                    + (f" (line {pair.other_line})" if pair.other_line else ""),
+                    "other_date": _date_text(other.get("event_date")),
+                    "other_place": other.get("location_text"),
+                    "other_killed": _range(other.get("killed_min"), other.get("killed_max")),
+                    "other_groups": other.get("perpetrators"),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def _date_text(value) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)[:10]
+
+
+def _range(low, high) -> str:
+    def text(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return "?"
+        return str(int(float(value)))
+
+    low_text, high_text = text(low), text(high)
+    return low_text if low_text == high_text else f"{low_text}-{high_text}"
+
+
+@dataclass
+class CommitResult:
+    """What a confirmed upload stored."""
+
+    batch_id: int
+    stored: int
+    merged: int
+    skipped: int
+    rejected: int
+    seconds: float = 0.0
+
+
+def sha256_of(data: bytes) -> str:
+    """Return the hex sha256 of the file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stored_ids(connection, ids: list[str]) -> dict[str, int | None]:
+    """Return ``{event_id: batch_id}`` for those of ``ids`` already stored."""
+    found: dict[str, int | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in connection.execute(
+            sa.select(store.events.c.event_id, store.events.c.batch_id).where(
+                store.events.c.event_id.in_(chunk)
+            )
+        ):
+            found[row.event_id] = row.batch_id
+    return found
+
+
+def _step(progress: Progress | None, low: float, high: float) -> Callable[[float, str], None]:
+    def report(fraction: float, message: str = "") -> None:
+        if progress:
+            progress(low + (high - low) * min(max(fraction, 0.0), 1.0), message)
+
+    return report
+
+
+def prepare(
+    data: bytes,
+    file_name: str,
+    engine: Engine | None = None,
+    *,
+    format: str = "auto",
+    mapping: ColumnMapping | None = None,
+    geocoder=_DEFAULT,
+    groups: GroupNames | None = None,
+    progress: Progress | None = None,
+    mappings_dir=None,
+) -> Preview:
+    """Read, check, geocode and de-duplicate a file; store nothing.
+
+    Parameters
+    ----------
+    data : bytes
+        The file as uploaded.
+    file_name : str
+        Its name (kept in ``source_ref`` and the batch).
+    engine : Engine, optional
+        The store, to find an earlier upload of the same file, rows already
+        stored and probable duplicates among stored events. Without it those
+        checks are skipped.
+    format : str
+        ``auto`` or one of :data:`formats.FORMAT_NAMES`.
+    mapping : ColumnMapping, optional
+        Read the file through this column mapping instead.
+    geocoder : object, optional
+        The geocoder (default: the gazetteer geocoder; None: no geocoding).
+    groups : GroupNames, optional
+        Canonical group names (default ``data/groups.csv``).
+    progress : callable, optional
+        ``progress(fraction, message)`` with fraction in 0..1.
+
+    Returns
+    -------
+    Preview
+
+    Raises
+    ------
+    ImportRefused
+        When the file cannot be read or its format is not recognised.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    report = _step(progress, 0.0, 0.05)
+    report(0.0, f"Reading {file_name}")
+    digest = sha256_of(data)
+    table = textio.read_table(data, file_name)
+    detection = formats.detect(
+        table.header, forced=format, mapping=mapping, mappings_dir=mappings_dir
+    )
+    if not table.rows:
+        raise ImportRefused(
+            f"{file_name} has a header but no rows.", "Add at least one event below the header."
+        )
+    if groups is None:
+        groups = _default_groups()
+    reader = detection.reader(file_name, groups)
+    timings["read"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    mapped_step = _step(progress, 0.05, 0.3)
+    mapped = reader.read(table, lambda f: mapped_step(f, f"Reading rows as {detection.label}"))
+    problems = [*table.problems, *mapped.problems]
+    frame = mapped.frame
+    encoding, separator = table.encoding, table.separator
+    del table  # the raw text rows are the largest thing held; the frame has what is needed
+    timings["map"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    _step(progress, 0.3, 0.35)(0.0, "Checking rows")
+    problems += checks.check_rows(frame, mapped.columns)
+    already_uploaded, stored_frame = None, None
+    if engine is not None:
+        with engine.connect() as connection:
+            already_uploaded = store.find_batch_by_sha256(connection, digest)
+            existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
+            stored_frame = store.read_events(connection)
+        problems += _already_stored(frame, existing, mapped.columns)
+    timings["check"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    if geocoder is _DEFAULT:
+        geocoder = geocoding.default_geocoder()
+        if geocoder is None:
+            problems.append(
+                Problem(
+                    None,
+                    None,
+                    None,
+                    "The gazetteer geocoder could not be loaded, so rows without coordinates "
+                    "cannot be placed and no precision was refined.",
+                    "Check data/gazetteer.csv and the geocode package, then upload again.",
+                    "warning",
+                )
+            )
+    blocked = checks.blocked_lines(problems)
+    placed, place_problems, placement = geocoding.place_rows(
+        frame, geocoder, mapped.columns, blocked, _step(progress, 0.35, 0.75)
+    )
+    problems += place_problems
+    problems += checks.check_required(placed, mapped.columns, blocked)
+    timings["geocode"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    blocked = checks.blocked_lines(problems)
+    usable = ~placed["_line"].isin(blocked).to_numpy()
+    dedupe_step = _step(progress, 0.75, 0.98)
+    duplicates = dedupe.find_duplicates(
+        placed, stored_frame, usable, progress=lambda f: dedupe_step(f, "Looking for duplicates")
+    )
+    timings["dedupe"] = time.perf_counter() - clock
+    stored_matches = None
+    if stored_frame is not None:
+        matched = {p.other_id for p in duplicates if p.other_kind == "stored"}
+        stored_matches = stored_frame[stored_frame["event_id"].isin(matched)]
+    if progress:
+        progress(1.0, "Ready for review")
+    return Preview(
+        file_name=file_name,
+        sha256=digest,
+        detection=detection,
+        encoding=encoding,
+        separator=separator,
+        frame=placed,
+        problems=checks.sort_problems(problems),
+        duplicates=duplicates,
+        names_as_written=mapped.names_as_written,
+        placement=placement,
+        already_uploaded=already_uploaded,
+        geocoder_used=geocoder is not None,
+        stored_matches=stored_matches,
+        timings=timings,
+    )
+
+
+def _default_groups() -> GroupNames:
+    from footprint.groups import default_group_names
+
+    try:
+        return default_group_names()
+    except (OSError, KeyError, ValueError):
+        return GroupNames(pd.DataFrame({"name": [], "aliases": [], "kind": []}))
+
+
+def _already_stored(
+    frame: pd.DataFrame, existing: dict[str, int | None], columns: dict[str, str]
+) -> list[Problem]:
+    problems = []
+    if not existing:
+        return problems
+    hit = frame["event_id"].isin(existing.keys()).to_numpy()
+    name = columns.get("event_id", "event_id")
+    for i in np.flatnonzero(hit):
+        event_id = frame["event_id"].iloc[i]
+        batch = existing[event_id]
+        where = f"batch {batch}" if batch is not None else "the seed events"
+        problems.append(
+            Problem(
+                int(frame["_line"].iloc[i]),
+                name,
+                event_id,
+                f"event {event_id} is already stored (from {where}); the row is not stored again.",
+                f"Nothing to do. To replace it, undo {where} first."
+                if batch is not None
+                else "Nothing to do.",
+            )
+        )
+    return problems
+
+
+def default_decisions(preview: Preview) -> dict[str, str]:
+    """Return the command line's decisions: skip a likely duplicate of a stored event, keep the rest.
+
+    A row scoring at least ``dedupe.HIGH`` against a stored event is most
+    likely the same event coming in again from another source, and storing it
+    twice would count it twice on the map; anything less certain, and every
+    pair inside the file, is kept and reported for an analyst to review.
+    """
+    return {
+        pair.key: "skip" if pair.other_kind == "stored" and pair.high else "keep"
+        for pair in preview.duplicates
+    }
+
+
+def plan(
+    preview: Preview, decisions: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, list[tuple[str, str]], int]:
+    """Work out what a commit stores.
+
+    Returns
+    -------
+    (rows, merges, skipped)
+        The rows to insert, ``(event_id to add a source to, source_ref)``
+        pairs, and the number of rows skipped or merged away.
+    """
+    decisions = {**default_decisions(preview), **(decisions or {})}
+    for key, decision in decisions.items():
+        if decision not in DECISIONS:
+            raise ValueError(f"decision {decision!r} for {key} is not one of {DECISIONS}")
+    valid = preview.valid
+    frame = preview.frame
+    fate: dict[int, tuple[str, int | str | None]] = {}
+    for pair in preview.duplicates:
+        decision = decisions.get(pair.key, "keep")
+        if decision == "keep" or not valid[pair.index]:
+            continue
+        target: int | str | None
+        if pair.other_kind == "file":
+            target = int(np.flatnonzero(frame["_line"].to_numpy() == pair.other_line)[0])
+        else:
+            target = pair.other_id
+        fate[pair.index] = (decision, target)
+    merges: list[tuple[str, str]] = []
+    dropped: set[int] = set()
+    for index, (decision, target) in fate.items():
+        if decision == "skip":
+            dropped.add(index)
+            continue
+        # merge: follow merges inside the file to the row that is stored
+        seen = {index}
+        while isinstance(target, int) and target in fate and fate[target][0] == "merge":
+            if target in seen:
+                break
+            seen.add(target)
+            target = fate[target][1]
+        if isinstance(target, int) and (
+            not valid[target] or fate.get(target, ("keep",))[0] == "skip"
+        ):
+            continue  # nothing stored to merge into: keep the row
+        event_id = target if isinstance(target, str) else frame["event_id"].iloc[target]
+        merges.append((event_id, frame["source_ref"].iloc[index]))
+        dropped.add(index)
+    keep = valid.copy()
+    keep[list(dropped)] = False
+    return frame[keep], merges, len(dropped)
+
+
+def commit(
+    engine: Engine,
+    preview: Preview,
+    decisions: dict[str, str] | None = None,
+    uploaded_by: str = "unknown",
+    progress: Progress | None = None,
+) -> CommitResult:
+    """Store a preview as one batch, in one transaction: all rows or none.
+
+    Parameters
+    ----------
+    engine : Engine
+    preview : Preview
+        From :func:`prepare`.
+    decisions : dict, optional
+        ``{pair key: 'keep' | 'skip' | 'merge'}``; pairs not named get
+        :func:`default_decisions`.
+    uploaded_by : str
+        Who confirmed the upload.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Raises
+    ------
+    ImportRefused
+        When the file was uploaded before, or nothing in it can be stored.
+    """
+    clock = time.perf_counter()
+    if preview.already_uploaded:
+        batch = preview.already_uploaded
+        raise ImportRefused(
+            f"{preview.file_name} was already uploaded as batch {batch['batch_id']} by "
+            f"{batch['uploaded_by']} on {batch['uploaded_at']:%Y-%m-%d %H:%M}.",
+            f"Nothing was stored. To upload it again, undo batch {batch['batch_id']} first "
+            "(Batch history).",
+        )
+    rows, merges, skipped = plan(preview, decisions)
+    rejected = int((~preview.valid).sum())
+    if rows.empty and not merges:
+        raise ImportRefused(
+            f"Nothing in {preview.file_name} can be stored: {rejected} of {preview.rows_read} "
+            "rows have errors" + (f" and {skipped} are duplicates" if skipped else "") + ".",
+            "Fix the rows listed in the problem report and upload the file again.",
+            preview.errors,
+        )
+    if progress:
+        progress(0.05, f"Storing {len(rows)} events")
+    events_frame = rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
+    names = {
+        i: preview.names_as_written[i]
+        for i in events_frame["event_id"]
+        if i in preview.names_as_written
+    }
+    try:
+        with engine.begin() as connection:
+            if store.find_batch_by_sha256(connection, preview.sha256):
+                raise ImportRefused(
+                    f"{preview.file_name} was uploaded by someone else meanwhile.",
+                    "Nothing was stored; see Batch history.",
+                )
+            batch_id = store.create_batch(
+                connection,
+                file_name=preview.file_name,
+                sha256=preview.sha256,
+                format=preview.format,
+                rows_read=preview.rows_read,
+                rows_stored=len(events_frame),
+                rows_rejected=rejected,
+                rows_merged=len(merges),
+                uploaded_by=uploaded_by,
+            )
+            # In slices, inside the one transaction: the store builds a dict per
+            # row, and a slice at a time keeps that memory small.
+            for start in range(0, len(events_frame), INSERT_CHUNK):
+                store.insert_events(
+                    connection,
+                    events_frame.iloc[start : start + INSERT_CHUNK],
+                    batch_id=batch_id,
+                    group_names_as_written=names,
+                )
+                if progress:
+                    done = min(start + INSERT_CHUNK, len(events_frame))
+                    progress(
+                        0.05 + 0.85 * done / max(1, len(events_frame)), f"Stored {done:,} events"
+                    )
+            if progress:
+                progress(0.9, "Adding merged sources")
+            for event_id, source_ref in merges:
+                store.add_source(connection, event_id, source_ref, batch_id)
+    except sa.exc.IntegrityError as error:
+        raise ImportRefused(
+            "Some of these events were stored by another upload while you reviewed this one; "
+            "nothing was stored.",
+            "Upload the file again to see what is new.",
+        ) from error
+    if progress:
+        progress(1.0, "Stored")
+    return CommitResult(
+        batch_id=batch_id,
+        stored=len(events_frame),
+        merged=len(merges),
+        skipped=skipped - len(merges),
+        rejected=rejected,
+        seconds=time.perf_counter() - clock,
+    )
+
+
+def undo(engine: Engine, batch_id: int, undone_by: str) -> int:
+    """Remove a batch's events and merged sources in one transaction; return events removed.
+
+    Raises
+    ------
+    footprint.store.StoreError
+        When there is no such batch or it was undone already.
+    """
+    with engine.begin() as connection:
+        return store.undo_batch(connection, batch_id, undone_by)
+
+
+def summary(
+    preview: Preview, result: CommitResult | None = None, decisions: dict[str, str] | None = None
+) -> dict:
+    """Return the JSON summary the command line prints.
+
+    Keys: file, format, rows_read, stored, rejected, rejected_reasons,
+    warnings, warning_list, geocoded, precision_upgraded, probable_duplicates,
+    duplicates, batch_id, already_uploaded, timings.
+    """
+    decisions = {**default_decisions(preview), **(decisions or {})}
+    _, _, skipped = plan(preview, decisions)
+    errors = preview.errors
+    rejected_rows = int((~preview.valid).sum())
+    return {
+        "file": preview.file_name,
+        "format": preview.format,
+        "format_label": preview.detection.label,
+        "encoding": preview.encoding,
+        "rows_read": preview.rows_read,
+        "stored": result.stored if result else 0,
+        "would_store": int(preview.valid.sum()) - skipped,
+        "rejected": rejected_rows,
+        "rejected_reasons": [_problem_dict(p) for p in errors],
+        "warnings": len(preview.warnings),
+        "warning_list": [_problem_dict(p) for p in preview.warnings[:200]],
+        "geocoded": preview.placement.geocoded,
+        "precision_upgraded": preview.placement.precision_upgraded,
+        "on_city_centre": preview.placement.on_centroid,
+        "probable_duplicates": len(preview.duplicates),
+        "duplicates": [
+            {
+                "row": pair.line,
+                "other": pair.other_id,
+                "other_kind": pair.other_kind,
+                "score": pair.score,
+                "reasons": list(pair.reasons),
+                "decision": decisions.get(pair.key, "keep"),
+            }
+            for pair in preview.duplicates
+        ],
+        "merged": result.merged if result else 0,
+        "batch_id": result.batch_id if result else None,
+        "already_uploaded": (
+            {k: str(v) for k, v in preview.already_uploaded.items()}
+            if preview.already_uploaded
+            else None
+        ),
+        "timings": {k: round(v, 3) for k, v in preview.timings.items()},
+    }
+
+
+def _problem_dict(problem: Problem) -> dict:
+    return {
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "problem": problem.problem,
+        "fix": problem.fix,
+    }

@@ -1,0 +1,177 @@
+"""Groups page: a profile per group and the affiliation network with its sources.
+
+Names, spellings, kind and description come from ``data/groups.csv``; counts,
+casualty ranges, dates and places from the filtered events; the network from
+``data/group_links.csv``, one line per row with its source reference. The
+"Filter every page" button writes the sidebar's group widget
+(``filter_groups``, see ``app.py``) from its callback.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+if "events_filtered" not in st.session_state:
+    # A fresh server answers its first request for a page in the legacy
+    # pages/ mode, without app.py; switch that mode off and run the entry point.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+from footprint import charts, paths, profiles
+
+events = st.session_state["events_filtered"]
+options = st.session_state["filter_options"]
+
+
+@st.cache_data(show_spinner=False)
+def group_files(stamp: tuple):
+    """``groups.csv`` and ``group_links.csv``, cached until either file changes."""
+    return profiles.load_groups(), profiles.load_links()
+
+
+def _stamp(path) -> tuple:
+    return (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+groups, links = group_files((_stamp(paths.GROUPS_CSV), _stamp(paths.GROUP_LINKS_CSV)))
+
+
+def filter_to_group() -> None:
+    """Make the chosen group the shared group filter."""
+    st.session_state["filter_groups"] = [st.session_state["groups_choice"]]
+
+
+st.title("Groups")
+table = profiles.group_table(events, groups)
+if table.empty:
+    st.info("No events pass the filters.", icon=":material/filter_alt:")
+else:
+    st.dataframe(
+        table.drop(columns=["killed_min", "killed_max"]).assign(
+            kind=table["kind"].str.replace("_", " ")
+        ),
+        hide_index=True,
+        key="groups_table",
+        column_config={
+            "group": "Group",
+            "kind": "Kind",
+            "events": st.column_config.NumberColumn("Events"),
+            "claimed": "Claimed",
+            "attributed": "Attributed",
+            "suspected": "Suspected",
+            "killed": st.column_config.TextColumn("Killed", help="Sum of minimums–maximums"),
+            "injured": "Injured",
+            "first_event": st.column_config.DateColumn("First event"),
+            "last_event": st.column_config.DateColumn("Last event"),
+            "districts": "Main districts",
+        },
+    )
+
+    named = [g for g in table["group"] if g != profiles.UNATTRIBUTED]
+    unnamed = [g for g in table["group"] if g == profiles.UNATTRIBUTED]
+    choice = st.selectbox("Profile of", named + unnamed, key="groups_choice")
+    profile = profiles.group_profile(choice, events, groups)
+    esc = html.escape
+    spellings = ", ".join(esc(a) for a in profile.aliases) or "none listed"
+    st.html(
+        f'<div style="border-left:10px solid {profile.colour};padding:0.2rem 0.8rem">'
+        f'<h3 style="margin:0">{esc(profile.name)}</h3>'
+        f"<div><strong>Kind:</strong> {esc(profile.kind.replace('_', ' '))}</div>"
+        f"<div><strong>Also written:</strong> {spellings}</div>"
+        + (f"<p>{esc(profile.description)}</p>" if profile.description else "")
+        + "</div>"
+    )
+    metrics = st.columns(4)
+    metrics[0].metric("Events", f"{profile.events:,}")
+    metrics[1].metric("Killed", str(profile.killed))
+    metrics[2].metric("Injured", str(profile.injured))
+    metrics[3].metric(
+        "Active",
+        f"{profile.first_event:%Y}–{profile.last_event:%Y}" if profile.first_event else "—",
+    )
+    dates = (
+        f"First event {profile.first_event:%d %b %Y}, last {profile.last_event:%d %b %Y}. "
+        if profile.first_event
+        else ""
+    )
+    linked = (
+        "Linked as: " + ", ".join(f"{link} {count}" for link, count in profile.links.items()) + ". "
+        if profile.links
+        else ""
+    )
+    st.caption(
+        dates + linked + "Ranges sum reported minimums and maximums; + marks tolls without a "
+        "maximum."
+    )
+    st.button(
+        f"Filter every page to {choice}",
+        on_click=filter_to_group,
+        key="groups_filter_button",
+        disabled=choice not in options["groups"],
+        icon=":material/filter_alt:",
+    )
+    places = st.columns(3)
+    for column, (title, frame) in zip(
+        places,
+        (
+            ("Districts", profile.districts),
+            ("Towns", profile.towns),
+            ("Neighbourhoods", profile.neighbourhoods),
+        ),
+        strict=True,
+    ):
+        column.markdown(f"**{title}**")
+        column.dataframe(
+            frame,
+            hide_index=True,
+            key=f"groups_places_{title.lower()}",
+            column_config={frame.columns[0]: title[:-1], "events": "Events"},
+        )
+    with st.expander(f"The {profile.events:,} events"):
+        st.dataframe(
+            profile.event_frame[
+                [
+                    "event_date",
+                    "event_id",
+                    "attack_type",
+                    "location_text",
+                    "district",
+                    "killed_min",
+                    "killed_max",
+                    "perpetrators",
+                ]
+            ],
+            hide_index=True,
+            key="groups_events",
+        )
+
+st.subheader("Affiliation network")
+if links.empty:
+    st.info("data/group_links.csv holds no links yet.")
+else:
+    network = profiles.affiliation_network(links, groups, events)
+    st.altair_chart(
+        charts.network_chart(
+            network.nodes, network.edges, highlight=st.session_state.get("groups_choice")
+        ),
+        key="groups_network",
+    )
+    st.caption(
+        "One line per link in the sources (line style: relation); circle size: events under "
+        "the filters. Hover a line for its source."
+    )
+    st.dataframe(
+        network.edges[["source_group", "relation", "target_group", "source_ref", "evidence"]],
+        hide_index=True,
+        key="groups_links_table",
+        column_config={
+            "source_group": "Group",
+            "relation": "Relation",
+            "target_group": "To",
+            "source_ref": "Source (document:lines)",
+            "evidence": st.column_config.TextColumn("Evidence", width="large"),
+        },
+    )

@@ -1,0 +1,223 @@
+"""Probable duplicates within a file and against stored events: rules, scores, speed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from footprint.importers import dedupe
+
+
+def events(rows: list[dict], start_line: int = 2) -> pd.DataFrame:
+    base = {
+        "event_id": None,
+        "event_date": "2015-05-13",
+        "date_start": None,
+        "date_end": None,
+        "date_precision": "day",
+        "latitude": 24.92,
+        "longitude": 67.095,
+        "geo_precision": "site",
+        "neighbourhood": None,
+        "killed_min": None,
+        "killed_max": None,
+        "perpetrators": None,
+    }
+    out = []
+    for n, row in enumerate(rows):
+        record = {**base, "event_id": f"e{n}", **row}
+        record["date_start"] = record["date_start"] or record["event_date"]
+        record["date_end"] = record["date_end"] or record["date_start"]
+        out.append(record)
+    frame = pd.DataFrame(out)
+    frame["_line"] = range(start_line, start_line + len(frame))
+    return frame
+
+
+def test_same_day_same_place_same_toll_same_group_is_a_likely_duplicate():
+    stored = events(
+        [
+            {
+                "event_id": "s1",
+                "killed_min": 3,
+                "killed_max": 4,
+                "perpetrators": "Lashkar-e-Jhangvi (claimed)",
+            }
+        ]
+    )
+    new = events(
+        [
+            {
+                "latitude": 24.9205,
+                "killed_min": 4,
+                "killed_max": 4,
+                "perpetrators": "Lashkar-e-Jhangvi (suspected)",
+            }
+        ]
+    )
+    (pair,) = dedupe.find_duplicates(new, stored)
+    assert (pair.line, pair.other_kind, pair.other_id) == (2, "stored", "s1")
+    assert pair.high and pair.score == pytest.approx(1.0)
+    assert pair.reasons == (
+        "same day",
+        "0.1 km apart",
+        "similar casualties",
+        "a group in common: lashkar-e-jhangvi",
+    )
+
+
+def test_other_day_or_far_away_is_not_a_duplicate():
+    stored = events([{"event_id": "s1"}])
+    assert dedupe.find_duplicates(events([{"event_date": "2015-05-15"}]), stored) == []
+    assert dedupe.find_duplicates(events([{"latitude": 24.95}]), stored) == []  # 3.3 km
+
+
+def test_one_day_either_side_counts():
+    stored = events([{"event_id": "s1", "killed_min": 2, "killed_max": 2}])
+    (pair,) = dedupe.find_duplicates(
+        events([{"event_date": "2015-05-14", "killed_min": 2, "killed_max": 2}]), stored
+    )
+    assert pair.reasons[0] == "dates overlap within their precision"
+
+
+def test_a_month_precise_event_overlaps_every_day_of_its_month():
+    stored = events(
+        [
+            {
+                "event_id": "s1",
+                "event_date": "2015-05-01",
+                "date_end": "2015-05-31",
+                "date_precision": "month",
+                "killed_min": 1,
+                "killed_max": 1,
+            }
+        ]
+    )
+    (pair,) = dedupe.find_duplicates(
+        events([{"event_date": "2015-05-29", "killed_min": 1, "killed_max": 1}]), stored
+    )
+    assert pair.other_id == "s1"
+    assert (
+        dedupe.find_duplicates(
+            events([{"event_date": "2015-06-02", "killed_min": 1, "killed_max": 1}]), stored
+        )
+        == []
+    )
+
+
+def test_same_neighbourhood_counts_even_beyond_two_km():
+    stored = events(
+        [
+            {
+                "event_id": "s1",
+                "neighbourhood": "Orangi Town",
+                "latitude": 25.0,
+                "killed_min": 5,
+                "killed_max": 5,
+            }
+        ]
+    )
+    new = events(
+        [{"neighbourhood": "orangi town", "latitude": 25.03, "killed_min": 5, "killed_max": 5}]
+    )
+    (pair,) = dedupe.find_duplicates(new, stored)
+    assert "same neighbourhood" in pair.reasons
+
+
+def test_city_level_points_weigh_less_and_different_groups_lower_the_score():
+    stored = events(
+        [
+            {
+                "event_id": "s1",
+                "geo_precision": "city",
+                "killed_min": 2,
+                "killed_max": 2,
+                "perpetrators": "A (claimed)",
+            }
+        ]
+    )
+    city = dedupe.find_duplicates(
+        events(
+            [
+                {
+                    "geo_precision": "city",
+                    "killed_min": 2,
+                    "killed_max": 2,
+                    "perpetrators": "A (claimed)",
+                }
+            ]
+        ),
+        stored,
+    )
+    site = dedupe.find_duplicates(
+        events([{"killed_min": 2, "killed_max": 2, "perpetrators": "A (claimed)"}]),
+        events(
+            [{"event_id": "s1", "killed_min": 2, "killed_max": 2, "perpetrators": "A (claimed)"}]
+        ),
+    )
+    assert "(city-level points)" in city[0].reasons[1]
+    assert city[0].score == pytest.approx(site[0].score - 0.15)
+    other_group = dedupe.find_duplicates(
+        events([{"killed_min": 2, "killed_max": 2, "perpetrators": "B (claimed)"}]),
+        stored,
+        threshold=0,
+    )
+    assert "different groups" in other_group[0].reasons
+    assert other_group[0].score < dedupe.HIGH
+
+
+def test_within_the_file_the_later_row_points_to_the_earlier():
+    new = events(
+        [
+            {"killed_min": 1, "killed_max": 1},
+            {"event_date": "2016-01-01"},
+            {"killed_min": 1, "killed_max": 1},
+        ]
+    )
+    (pair,) = dedupe.find_duplicates(new)
+    assert (pair.line, pair.other_kind, pair.other_line, pair.other_id) == (4, "file", 2, "e0")
+    assert pair.key == "4:e0"
+
+
+def test_rows_marked_unusable_and_rows_without_a_point_take_no_part():
+    new = events([{}, {}, {"latitude": None}])
+    assert dedupe.find_duplicates(new, usable=np.array([True, False, True])) == []
+
+
+def test_a_stored_match_is_preferred_to_an_equal_file_match():
+    stored = events([{"event_id": "s1"}])
+    new = events([{}, {}])
+    pairs = dedupe.find_duplicates(new, stored)
+    assert [p.other_kind for p in pairs] == ["stored", "stored"]
+
+
+def test_fast_on_100k_rows_against_thousands_stored():
+    rng = np.random.default_rng(7)
+    n, m = 100_000, 5_000
+    days = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 7300, n), unit="D")
+    new = pd.DataFrame(
+        {
+            "event_id": [f"n{i}" for i in range(n)],
+            "event_date": days.strftime("%Y-%m-%d"),
+            "date_start": None,
+            "date_end": None,
+            "date_precision": "day",
+            "latitude": 24.8 + rng.integers(0, 300, n) * 0.001,
+            "longitude": 67.0 + rng.integers(0, 300, n) * 0.001,
+            "geo_precision": "neighbourhood",
+            "neighbourhood": None,
+            "killed_min": rng.integers(0, 5, n),
+            "killed_max": rng.integers(5, 9, n),
+            "perpetrators": None,
+            "_line": np.arange(2, n + 2),
+        }
+    )
+    stored = new.sample(m, random_state=1).assign(event_id=lambda f: "s" + f["event_id"])
+    start = time.perf_counter()
+    pairs = dedupe.find_duplicates(new, stored)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 20, elapsed
+    assert sum(p.other_kind == "stored" for p in pairs) >= m * 0.9
