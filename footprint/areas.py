@@ -106,12 +106,22 @@ def _measures(frame: pd.DataFrame) -> pd.DataFrame:
             "injured": injured.fillna(0),
             "injured_max": frame["injured_max"].astype("Float64").fillna(injured).fillna(0),
             "casualties": killed.fillna(0) + injured.fillna(0),
+            # Sums count an unknown toll as nothing; say how many there were.
+            "toll_unknown": killed.isna().astype("int64"),
         },
         index=frame.index,
     )
 
 
-_COUNT_COLUMNS = ("events", "killed", "killed_max", "injured", "injured_max", "casualties")
+_COUNT_COLUMNS = (
+    "events",
+    "killed",
+    "killed_max",
+    "injured",
+    "injured_max",
+    "casualties",
+    "toll_unknown",
+)
 
 
 def area_counts(frame: pd.DataFrame, level: str = "district") -> pd.DataFrame:
@@ -128,10 +138,12 @@ def area_counts(frame: pd.DataFrame, level: str = "district") -> pd.DataFrame:
     -------
     DataFrame
         ``name, events, killed, killed_max, injured, injured_max,
-        casualties`` (integers; ``killed``/``injured`` sum the reported
+        casualties, toll_unknown`` (integers; ``killed``/``injured`` sum the reported
         minimums, the ``_max`` columns the maximums, a minimum standing in
         where no maximum is given), ``first_event, last_event``, most events
-        first. Events with no name at this level are left out.
+        first; ``toll_unknown`` counts the events whose death toll was not
+        reported, which the sums leave out. Events with no name at this level
+        are left out.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
@@ -175,6 +187,7 @@ def ranked_neighbourhoods(frame: pd.DataFrame) -> pd.DataFrame:
         "events",
         "killed",
         "injured",
+        "toll_unknown",
         "groups",
         "first_event",
         "last_event",
@@ -203,6 +216,7 @@ def ranked_neighbourhoods(frame: pd.DataFrame) -> pd.DataFrame:
                 "events": int(part["events"].sum()),
                 "killed": int(part["killed"].sum()),
                 "injured": int(part["injured"].sum()),
+                "toll_unknown": int(part["toll_unknown"].sum()),
                 "groups": ", ".join(part["group"].value_counts().index),
                 "first_event": part["event_date"].min(),
                 "last_event": part["event_date"].max(),

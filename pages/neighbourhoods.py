@@ -141,6 +141,9 @@ with table_column:
             "injured": "Injured (min)",
             "injured_max": "Injured (max)",
             "casualties": "Killed + injured",
+            "toll_unknown": st.column_config.NumberColumn(
+                "Toll unknown", help="Events whose death toll was not reported (left out of the sums)"
+            ),
             "first_event": st.column_config.DateColumn("First"),
             "last_event": st.column_config.DateColumn("Last"),
         },
@@ -160,6 +163,9 @@ st.dataframe(
         "events": "Events",
         "killed": "Killed (min)",
         "injured": "Injured (min)",
+        "toll_unknown": st.column_config.NumberColumn(
+            "Toll unknown", help="Events whose death toll was not reported (left out of the sums)"
+        ),
         "groups": "Main groups",
         "first_event": st.column_config.DateColumn("First"),
         "last_event": st.column_config.DateColumn("Last"),

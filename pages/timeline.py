@@ -45,7 +45,10 @@ def clear_dates() -> None:
 
 
 st.title("Timeline")
-controls = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+# Two rows: the measure's four labels need the width of half the page.
+controls = st.columns([5, 3], vertical_alignment="bottom") + st.columns(
+    [3, 2, 3], vertical_alignment="bottom"
+)[:2]
 measure = controls[0].segmented_control(
     "Show",
     options=list(charts.MEASURES),

@@ -232,3 +232,12 @@ def test_real_boundaries_name_every_gazetteer_area(boundaries_ready):
         assert choro.unmatched.empty, choro.unmatched["name"].tolist()
         total = sum(f["properties"]["events"] for f in choro.geojson["features"])
         assert total == len(names)
+
+
+def test_unknown_tolls_are_counted_not_summed_as_zero():
+    table = areas.area_counts(events_frame(), "district").set_index("name")
+    assert table.loc["Karachi West", "killed"] == 0
+    assert table.loc["Karachi West", "toll_unknown"] == 1  # E4: the toll was not reported
+    assert table.loc["Karachi East", "toll_unknown"] == 0
+    ranked = areas.ranked_neighbourhoods(events_frame()).set_index("neighbourhood")
+    assert ranked.loc["Orangi Sector 11", "toll_unknown"] == 1
