@@ -265,6 +265,28 @@ def page(browser):
         context.close()
 
 
+@pytest.fixture
+def navigation_only(monkeypatch):
+    """Keep AppTest on ``st.navigation`` for every run, as a real server does.
+
+    AppTest (Streamlit 1.67) resets ``PagesManager.uses_pages_directory``
+    before each run; finding ``pages/`` beside ``app.py`` it would run the
+    current page alone, skipping ``app.py`` (no store, no filter panel). A
+    server's first ``st.navigation`` call turns that mode off for good (the
+    pages' own guard covers a fresh server's first request); this does the
+    same for AppTest.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """``tests/artifacts/`` (ignored by git): screenshots a person can look at."""

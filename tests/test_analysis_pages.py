@@ -97,25 +97,8 @@ lm-quetta-pa,Police Academy,,landmark,,30.20,67.00,,Quetta,Quetta,Balochistan,te
 """
 
 
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Keep AppTest on ``st.navigation`` for every run, as a real server does.
-
-    AppTest (Streamlit 1.67) resets ``PagesManager.uses_pages_directory``
-    before each run; finding ``pages/`` beside ``app.py`` it then runs the
-    current page alone from the second run on, skipping ``app.py`` (no store,
-    no filter panel). A server sets the flag once and ``st.navigation`` turns
-    it off for good; this does the same.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+# AppTest must run app.py on every run, as a server does (see conftest).
+pytestmark = pytest.mark.usefixtures("navigation_only")
 
 
 @pytest.fixture
