@@ -94,13 +94,7 @@ def open_store(database_url: str) -> tuple[sa.Engine, str | None]:
 def data_version(engine: sa.Engine, database_url: str) -> tuple:
     """Return plain values that change whenever the stored events change."""
     with engine.connect() as connection:
-        count = store.count_events(connection)
-        latest, undone = connection.execute(
-            sa.select(
-                sa.func.max(store.batches.c.batch_id), sa.func.count(store.batches.c.undone_at)
-            )
-        ).one()
-    return (database_url, int(count), int(latest or 0), int(undone or 0))
+        return (database_url, *store.data_version(connection))
 
 
 @st.cache_data(show_spinner="Reading events…", max_entries=4)

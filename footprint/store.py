@@ -413,6 +413,19 @@ def count_events(connection: Connection) -> int:
     return connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
 
 
+def data_version(connection: Connection) -> tuple[int, int, int]:
+    """Return plain values that change whenever the stored events change.
+
+    ``(events stored, latest batch id, batches undone)``: an upload or an undo
+    changes it, so caches keyed on it (the dashboard's) are never stale.
+    """
+    count = count_events(connection)
+    latest, undone = connection.execute(
+        sa.select(sa.func.max(batches.c.batch_id), sa.func.count(batches.c.undone_at))
+    ).one()
+    return (int(count), int(latest or 0), int(undone or 0))
+
+
 def event_ids(connection: Connection) -> set[str]:
     """Return the ids of all stored events."""
     return set(connection.execute(sa.select(events.c.event_id)).scalars())

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from test_app_pages import (  # noqa: F401 - fixtures used by name
     app_data,
-    navigation_only,
     rerun,
     run_app,
 )
@@ -151,7 +150,7 @@ def test_export_of_no_events(events):
     assert "No events match the filters." in html and "<svg" not in html
 
 
-@pytest.mark.usefixtures("app_data")
+@pytest.mark.usefixtures("navigation_only", "app_data")
 def test_briefing_page_steps_through_events():
     at = run_app()
     at.switch_page("pages/briefing.py")
@@ -172,7 +171,7 @@ def test_briefing_page_steps_through_events():
     assert at.get("download_button")
 
 
-@pytest.mark.usefixtures("app_data")
+@pytest.mark.usefixtures("navigation_only", "app_data")
 def test_briefing_step_is_clamped_when_filters_shrink_it():
     at = run_app({"step": "10"})
     at.switch_page("pages/briefing.py")
@@ -185,7 +184,7 @@ def test_briefing_step_is_clamped_when_filters_shrink_it():
     assert at.button(key="briefing_next").disabled
 
 
-@pytest.mark.usefixtures("app_data")
+@pytest.mark.usefixtures("navigation_only", "app_data")
 def test_briefing_with_no_events():
     at = run_app({"province": "Sindh", "suicide": "yes"})
     at.switch_page("pages/briefing.py")

@@ -9,12 +9,12 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
     app_data,
     deck_spec,
     layer_ids,
-    navigation_only,
     rerun,
     run_app,
 )
 
-pytestmark = pytest.mark.usefixtures("app_data")
+# AppTest must run app.py on every run, as a server does (see conftest).
+pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")
 
 
 def html_blocks(at) -> list[str]:

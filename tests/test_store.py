@@ -214,3 +214,31 @@ def test_contract_columns_are_all_stored():
     stored = {column.name for column in store.events.columns}
     assert set(schema.EVENT_COLUMNS) <= stored
     assert set(schema.PROVENANCE_COLUMNS) <= stored
+
+
+def test_data_version_changes_with_uploads_and_undo(engine):
+    with engine.begin() as connection:
+        store.load_seed_events(connection, make_events(["s1"]), GROUPS)
+    with engine.connect() as connection:
+        before = store.data_version(connection)
+    with engine.begin() as connection:
+        batch = store.create_batch(
+            connection,
+            file_name="f.csv",
+            sha256="b" * 64,
+            format="footprint",
+            rows_read=1,
+            rows_stored=1,
+            rows_rejected=0,
+            uploaded_by="analyst",
+        )
+        store.insert_events(connection, make_events(["b1"]), batch_id=batch)
+    with engine.connect() as connection:
+        uploaded = store.data_version(connection)
+    with engine.begin() as connection:
+        store.undo_batch(connection, batch, "analyst")
+    with engine.connect() as connection:
+        undone = store.data_version(connection)
+    assert before == (1, 0, 0)
+    assert uploaded == (2, batch, 0)
+    assert undone == (1, batch, 1)

@@ -9,14 +9,14 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
     app_data,
     deck_spec,
     filtered_ids,
-    navigation_only,
     rerun,
     run_app,
 )
 
 from footprint import filters
 
-pytestmark = pytest.mark.usefixtures("app_data")
+# AppTest must run app.py on every run, as a server does (see conftest).
+pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")
 
 
 def test_url_round_trip_gives_the_same_events():
