@@ -221,7 +221,6 @@ def main(argv=None) -> int:
     print(
         f"import benchmark: {figures['rows']:,} rows ({figures['file_mb']} MB), "
         f"{figures['stored_before']:,} stored before, {figures['database']}"
-        + (", proposed store rows" if figures["proposed_store_rows"] else "")
     )
     for stage, seconds in figures["stages_seconds"].items():
         rate = figures["rows_per_second"][stage]

@@ -22,10 +22,11 @@ match on a road alone is worth no more than a neighbourhood, and its
 landmark, ``neighbourhood`` is the nearest gazetteer neighbourhood within
 1.5 km in the same city (empty when there is none).
 
-A place whose coordinate is known only to a coarser level than its kind
-(``coord_source`` ending ``_neighbourhood_level`` or ``_city_level``: a
-madrasa the gazetteer can only put in its neighbourhood) is worth no more than
-that level: the name matched, but the point is not the site.
+A place whose coordinate is known only to a coarser level than its kind is
+worth no more than that level: the name matched, but the point is not the
+site. ``coord_source`` says so: ``..._low`` (a rough position, possibly 1-3 km
+off) and ``..._neighbourhood_level`` (placed at its neighbourhood) give at most
+``neighbourhood``; ``..._city_level`` gives ``city``.
 
 Text that matches nothing gives ``resolved=False``, no coordinates and no
 precision: never a silent city centre. So does text whose every match
@@ -50,7 +51,11 @@ MAX_CANDIDATES = 5
 LANDMARK_NEIGHBOURHOOD_KM = 1.5
 
 #: coord_source suffixes that say a coordinate is only good to a coarser level.
-_COORDINATE_LEVELS = {"_neighbourhood_level": "neighbourhood", "_city_level": "city"}
+_COORDINATE_LEVELS = {
+    "_low": "neighbourhood",
+    "_neighbourhood_level": "neighbourhood",
+    "_city_level": "city",
+}
 
 _PRECISION = {
     "landmark": "site",

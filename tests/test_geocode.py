@@ -544,10 +544,20 @@ QUETTA = {"city": "Quetta", "province": "Balochistan"}
 # gazetteer should give and the precision.
 SEED_LOCATIONS = [
     # 000: the Al Qaeda footprint (Karachi)
-    ("Pakistan Chowk", None, "Pakistan Chowk", "site"),
-    ("Pakistan Chowk", KARACHI, "Pakistan Chowk", "site"),
-    ("near Rimpa Plaza on MA Jinnah Road", None, "Rimpa Plaza", "site"),
-    ("Rimpa Plaza, MA Jinnah Road", KARACHI, "Rimpa Plaza", "site"),
+    ("Pakistan Chowk", None, "Pakistan Chowk", "neighbourhood"),  # rough coordinate (_low)
+    ("Pakistan Chowk", KARACHI, "Pakistan Chowk", "neighbourhood"),  # rough coordinate (_low)
+    (
+        "near Rimpa Plaza on MA Jinnah Road",
+        None,
+        "Rimpa Plaza",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
+    (
+        "Rimpa Plaza, MA Jinnah Road",
+        KARACHI,
+        "Rimpa Plaza",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     ("MA Jinnah Road", None, "MA Jinnah Road", "neighbourhood"),
     (
         "Saleh Mosque at the same Pakistan Chowk",
@@ -575,11 +585,31 @@ SEED_LOCATIONS = [
     ),  # coordinate known to the neighbourhood
     ("the Bahadurabad locality", None, "Bahadurabad", "neighbourhood"),
     ("Bahadurabad", KARACHI, "Bahadurabad", "neighbourhood"),
-    ("near Hyderi Market in the North Nazimabad neighborhood", None, "Hyderi Market", "site"),
-    ("Hyderi Market, North Nazimabad", KARACHI, "Hyderi Market", "site"),
+    (
+        "near Hyderi Market in the North Nazimabad neighborhood",
+        None,
+        "Hyderi Market",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
+    (
+        "Hyderi Market, North Nazimabad",
+        KARACHI,
+        "Hyderi Market",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     ("North Nazimabad", None, "North Nazimabad", "neighbourhood"),
-    ("the Navy dockyard", None, "Karachi Naval Dockyard", "site"),
-    ("Navy dockyard", KARACHI, "Karachi Naval Dockyard", "site"),
+    (
+        "the Navy dockyard",
+        None,
+        "Karachi Naval Dockyard",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
+    (
+        "Navy dockyard",
+        KARACHI,
+        "Karachi Naval Dockyard",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     ("the troubled West district", None, "Karachi West", "district"),
     ("Karachi", KARACHI, "Karachi", "city"),
     # 001 and 002: the Safoora Goth bus attack; IS in Karachi
@@ -588,20 +618,35 @@ SEED_LOCATIONS = [
     ("Sohrab Goth", KARACHI, "Sohrab Goth", "neighbourhood"),
     ("Sohrab Goth area of Ganna Mandi", None, "Ganna Mandi", "neighbourhood"),
     ("Sohrab Goth, Ganna Mandi", KARACHI, "Ganna Mandi", "neighbourhood"),
-    ("Institute of Business Administration", None, "Institute of Business Administration", "site"),
+    (
+        "Institute of Business Administration",
+        None,
+        "Institute of Business Administration",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     # 003: the Khuzdar shrine and the Quetta police academy (Balochistan)
     # The words of the alias "Khuzdar shrine" in another order.
-    ("the shrine in Khuzdar", None, "Shah Noorani Shrine", "site"),
+    (
+        "the shrine in Khuzdar",
+        None,
+        "Shah Noorani Shrine",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     (
         "shrine in Khuzdar",
         {"city": "Khuzdar", "province": "Balochistan"},
         "Shah Noorani Shrine",
-        "site",
+        "neighbourhood",  # rough coordinate (_low)
     ),
     ("the shrine", None, None, None),
     ("police cadets in Quetta", None, "Quetta", "city"),
     ("Quetta", QUETTA, "Quetta", "city"),
-    ("Quetta police academy", QUETTA, "Police Training College Quetta", "site"),
+    (
+        "Quetta police academy",
+        QUETTA,
+        "Police Training College Quetta",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     ("Khuzdar district", {"city": "Khuzdar", "province": "Balochistan"}, "Khuzdar", "district"),
     ("Mastung", None, "Mastung", "city"),
     (
@@ -620,8 +665,18 @@ SEED_LOCATIONS = [
     ("upper Sindh", None, "Sindh", "province"),
     ("Balochistan", {"province": "Balochistan"}, "Balochistan", "province"),
     # 004: Karachi becoming a Taliban safe haven
-    ("The Binori town madrasa", None, "Jamia Uloom-ul-Islamia Binori Town", "site"),
-    ("Binori town madrasa", KARACHI, "Jamia Uloom-ul-Islamia Binori Town", "site"),
+    (
+        "The Binori town madrasa",
+        None,
+        "Jamia Uloom-ul-Islamia Binori Town",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
+    (
+        "Binori town madrasa",
+        KARACHI,
+        "Jamia Uloom-ul-Islamia Binori Town",
+        "neighbourhood",
+    ),  # rough coordinate (_low)
     ("Binori town", None, "Binori Town", "neighbourhood"),
     (
         "Jamiatul Rasheed Ehsanabad",
@@ -739,7 +794,8 @@ def test_every_real_name_and_alias_finds_its_place(real_geocoder):
     [
         ("Saleh Mosque", "neighbourhood"),  # placed at its neighbourhood only
         ("Madrasa Khalid Bin Walid", "city"),  # only the city is known
-        ("Rimpa Plaza", "site"),
+        ("Rimpa Plaza", "neighbourhood"),  # a rough position, possibly 1-3 km off
+        ("Empress Market", "site"),  # a confident coordinate
     ],
 )
 def test_precision_is_capped_by_how_well_the_coordinate_is_known(real_geocoder, query, precision):
