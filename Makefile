@@ -29,6 +29,7 @@ run: data
 # database server or reference data into failures.
 test: $(VENV)/.installed
 	-$(PY) -m footprint data
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

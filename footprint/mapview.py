@@ -74,7 +74,7 @@ UNCERTAINTY_METRES: dict[str, float] = {
 #: Fill and outline opacity of the uncertainty discs: the wider the area, the
 #: fainter, so a city-wide disc does not hide the sites inside it.
 DISC_OPACITY: dict[str, tuple[int, int]] = {
-    "neighbourhood": (80, 230),
+    "neighbourhood": (80, 255),
     "town": (60, 210),
     "district": (45, 190),
     "city": (30, 170),
@@ -404,7 +404,7 @@ def event_layers(records: list[dict], layers: MapLayers) -> list[pdk.Layer]:
             stroked=True,
             get_fill_color="ring_fill",
             get_line_color="ring_line",
-            get_line_width=2,
+            get_line_width=2.5,
             line_width_units=_literal("pixels"),
             pickable=True,
             auto_highlight=True,

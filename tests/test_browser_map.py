@@ -128,13 +128,15 @@ def test_map_draws_the_events_in_palette_colours(
     streamlit_server, page, seed_events, artifacts_dir
 ):
     view = mapview.VIEW_PRESETS["karachi"]
+    # Sites are solid dots; neighbourhood-precision events are small discs
+    # whose outline is drawn in the group's full colour.
     in_view = seed_events[
-        (seed_events["geo_precision"] == "site")
+        seed_events["geo_precision"].isin(["site", "neighbourhood"])
         & seed_events["event_type"].isin(mapview.LAYER_EVENT_TYPES["attacks"])
         & seed_events["latitude"].between(view.latitude - 0.25, view.latitude + 0.25)
         & seed_events["longitude"].between(view.longitude - 0.35, view.longitude + 0.35)
     ]
-    require(len(in_view) > 0, "no site-precision attacks in the Karachi view of the seed events")
+    require(len(in_view) > 0, "no finely placed attacks in the Karachi view of the seed events")
     colours = {palette.group_colour(g) for g in filters.primary_group(in_view)}
 
     open_url(page, streamlit_server, "", {"view": "karachi"})
@@ -142,7 +144,7 @@ def test_map_draws_the_events_in_palette_colours(
     pixels = canvas_pixels(page)
     assert pixels.shape[0] > 300 and pixels.shape[1] > 300
     counts = {rgb: count_colour(pixels, rgb) for rgb in colours}
-    # Every group drawn in view shows up as solid dots (a dot is >= 5 px in radius).
+    # Every group drawn in view shows up in its own colour (dots or disc outlines).
     for rgb, count in counts.items():
         assert count >= 20, (rgb, counts)
     # The base is drawn too: land colour and boundary lines.
@@ -158,10 +160,10 @@ def test_map_draws_the_events_in_palette_colours(
 
 
 def isolated_event(events: pd.DataFrame) -> pd.Series:
-    """A site-precision attack in the Karachi view whose day no other site event shares."""
+    """A finely placed attack in the Karachi view whose day no other such event shares."""
     view = mapview.VIEW_PRESETS["karachi"]
     sites = events[
-        (events["geo_precision"] == "site")
+        events["geo_precision"].isin(["site", "neighbourhood"])
         & events["latitude"].notna()
         & events["event_date"].notna()
         & (events["date_precision"] == "day")
@@ -173,14 +175,14 @@ def isolated_event(events: pd.DataFrame) -> pd.Series:
         & sites["latitude"].between(view.latitude - 0.15, view.latitude + 0.15)
         & sites["longitude"].between(view.longitude - 0.25, view.longitude + 0.25)
     ]
-    require(len(candidates) > 0, "no isolated site-precision attack in the Karachi view")
+    require(len(candidates) > 0, "no isolated, finely placed attack in the Karachi view")
     return candidates.iloc[0]
 
 
 def test_clicking_an_event_opens_its_card(streamlit_server, page, seed_events, artifacts_dir):
     event = isolated_event(seed_events)
     day = event["event_date"].date().isoformat()
-    query = {"view": "karachi", "from": day, "to": day, "precision": "site"}
+    query = {"view": "karachi", "from": day, "to": day, "precision": "neighbourhood"}
     open_url(page, streamlit_server, "", query)
     assert_no_exception(page)
     assert page.locator(".fp-card").count() == 0
