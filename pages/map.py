@@ -34,6 +34,7 @@ def cached_records(data_version: tuple, filter_state, _events) -> list[dict]:
     return mapview.event_records(_events)
 
 
+st.title("Map")
 map_column, side_column = st.columns([2.5, 1.3])
 with side_column:
     preset = st.segmented_control(
