@@ -226,30 +226,19 @@ def filter_panel(options: dict, initial: FilterState) -> FilterState:
             help="How the group is linked: claimed, attributed (by officials) or suspected.",
         )
     with sidebar.expander("What", expanded=True):
-        st.multiselect(
-            "Event type",
-            options["event_types"],
-            default=list(initial.event_types),
-            format_func=humanise,
-            key="filter_event_types",
-            placeholder="All events",
-        )
-        st.multiselect(
-            "Attack type",
-            options["attack_types"],
-            default=list(initial.attack_types),
-            format_func=humanise,
-            key="filter_attack_types",
-            placeholder="All attacks",
-        )
-        st.multiselect(
-            "Target type",
-            options["target_types"],
-            default=list(initial.target_types),
-            format_func=humanise,
-            key="filter_target_types",
-            placeholder="All targets",
-        )
+        for name, label, placeholder in (
+            ("event_types", "Event type", "All events"),
+            ("attack_types", "Attack type", "All attacks"),
+            ("target_types", "Target type", "All targets"),
+        ):
+            st.multiselect(
+                label,
+                options[name],
+                default=list(getattr(initial, name)),
+                format_func=humanise,
+                key=WIDGET_KEYS[name],
+                placeholder=placeholder,
+            )
         st.radio(
             "Suicide attack",
             list(SUICIDE_CHOICES),

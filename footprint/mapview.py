@@ -267,6 +267,22 @@ def event_records(frame: pd.DataFrame) -> list[dict]:
     return records
 
 
+def _boundary_layer(layer: str, data: str, line, width: float, fill=None) -> pdk.Layer:
+    """One boundary layer: outlines in pixels, filled only for the land base."""
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id=f"boundary-{layer}",
+        data=data,
+        stroked=True,
+        filled=fill is not None,
+        get_fill_color=fill if fill is not None else [0, 0, 0, 0],
+        get_line_color=line,
+        get_line_width=width,
+        line_width_units=_literal("pixels"),
+        pickable=False,
+    )
+
+
 def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk.Layer]:
     """Return the base: provinces as land, district and town lines, and their names.
 
@@ -278,49 +294,27 @@ def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk
         return []
     clip, tolerance = DETAILED_BASE.get(preset, (None, None))
     result = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            id="boundary-provinces",
-            data=basemap.boundary_data_url(
-                "provinces", tolerance, target_dir=target_dir, clip=clip
-            ),
-            stroked=True,
-            filled=True,
-            get_fill_color=LAND,
-            get_line_color=PROVINCE_LINE,
-            get_line_width=1.8,
-            line_width_units=_literal("pixels"),
-            pickable=False,
+        _boundary_layer(
+            "provinces",
+            basemap.boundary_data_url("provinces", tolerance, target_dir=target_dir, clip=clip),
+            PROVINCE_LINE,
+            1.8,
+            fill=LAND,
         )
     ]
     if layers.districts:
         result.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                id="boundary-districts",
-                data=basemap.boundary_data_url(
-                    "districts", tolerance, target_dir=target_dir, clip=clip
-                ),
-                stroked=True,
-                filled=False,
-                get_line_color=DISTRICT_LINE,
-                get_line_width=1,
-                line_width_units=_literal("pixels"),
-                pickable=False,
+            _boundary_layer(
+                "districts",
+                basemap.boundary_data_url("districts", tolerance, target_dir=target_dir, clip=clip),
+                DISTRICT_LINE,
+                1,
             )
         )
     if layers.towns:
         result.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                id="boundary-towns",
-                data=basemap.boundary_data_url("towns", target_dir=target_dir),
-                stroked=True,
-                filled=False,
-                get_line_color=TOWN_LINE,
-                get_line_width=1.4,
-                line_width_units=_literal("pixels"),
-                pickable=False,
+            _boundary_layer(
+                "towns", basemap.boundary_data_url("towns", target_dir=target_dir), TOWN_LINE, 1.4
             )
         )
     labels: list[dict] = []

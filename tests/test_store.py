@@ -41,6 +41,21 @@ def make_events(ids: list[str], **overrides) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def new_batch(connection, digit: str, rows: int, rows_merged: int = 0) -> int:
+    """Record a batch of ``rows`` stored rows (plus any merged) for file f.csv."""
+    return store.create_batch(
+        connection,
+        file_name="f.csv",
+        sha256=digit * 64,
+        format="footprint",
+        rows_read=rows + rows_merged,
+        rows_stored=rows,
+        rows_rejected=0,
+        uploaded_by="analyst",
+        rows_merged=rows_merged,
+    )
+
+
 GROUPS = pd.DataFrame(
     [
         {
@@ -131,16 +146,7 @@ def test_a_failed_batch_stores_nothing(engine):
         store.load_seed_events(connection, make_events(["s1"]), GROUPS)
     with pytest.raises(sa.exc.IntegrityError):
         with engine.begin() as connection:
-            batch = store.create_batch(
-                connection,
-                file_name="f.csv",
-                sha256="0" * 64,
-                format="footprint",
-                rows_read=2,
-                rows_stored=2,
-                rows_rejected=0,
-                uploaded_by="test",
-            )
+            batch = new_batch(connection, "0", rows=2)
             # The second row repeats the seed's id, so the insert fails midway.
             store.insert_events(connection, make_events(["b1", "s1"]), batch_id=batch)
     with engine.connect() as connection:
@@ -151,17 +157,7 @@ def test_a_failed_batch_stores_nothing(engine):
 def test_undo_removes_exactly_the_batch_and_its_merged_sources(engine):
     with engine.begin() as connection:
         store.load_seed_events(connection, make_events(["s1"]), GROUPS)
-        batch = store.create_batch(
-            connection,
-            file_name="f.csv",
-            sha256="a" * 64,
-            format="footprint",
-            rows_read=3,
-            rows_stored=2,
-            rows_rejected=0,
-            uploaded_by="analyst",
-            rows_merged=1,
-        )
+        batch = new_batch(connection, "a", rows=2, rows_merged=1)
         store.insert_events(connection, make_events(["b1", "b2"]), batch_id=batch)
         store.add_source(connection, "s1", "f.csv:4", batch)
     with engine.connect() as connection:
@@ -222,16 +218,7 @@ def test_data_version_changes_with_uploads_and_undo(engine):
     with engine.connect() as connection:
         before = store.data_version(connection)
     with engine.begin() as connection:
-        batch = store.create_batch(
-            connection,
-            file_name="f.csv",
-            sha256="b" * 64,
-            format="footprint",
-            rows_read=1,
-            rows_stored=1,
-            rows_rejected=0,
-            uploaded_by="analyst",
-        )
+        batch = new_batch(connection, "b", rows=1)
         store.insert_events(connection, make_events(["b1"]), batch_id=batch)
     with engine.connect() as connection:
         uploaded = store.data_version(connection)
