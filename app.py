@@ -3,7 +3,7 @@
 Runs before every page: opens the store (creating it and loading the seed
 events on first start), draws the one shared filter panel in the sidebar,
 keeps the filters in the URL, and hands the events to the pages through
-``st.session_state`` (the keys are listed in ``footprint/filters.py``).
+``st.session_state`` (the keys are listed in ``footprint/data/filters.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import datetime as dt
 import sqlalchemy as sa
 import streamlit as st
 
-from footprint import filters, paths, schema, store
-from footprint.filters import FilterState
+from footprint import paths
+from footprint.data import filters, schema, store
+from footprint.data.filters import FilterState
 
 # An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,
 # and the app must work offline.

@@ -38,7 +38,9 @@ import pandas as pd
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from footprint import briefing, filters, mapview, paths, schema  # noqa: E402
+from footprint import paths  # noqa: E402
+from footprint.data import filters, schema  # noqa: E402
+from footprint.views import briefing, mapview  # noqa: E402
 
 #: Gazetteer place kinds and the precision an event placed on them gets.
 KIND_PRECISION = {

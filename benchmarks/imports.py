@@ -43,7 +43,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from footprint import paths, schema, store  # noqa: E402
+from footprint import paths  # noqa: E402
+from footprint.data import schema, store
 from footprint.importers import pipeline  # noqa: E402
 
 TARGET_SECONDS = 20.0

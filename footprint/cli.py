@@ -13,7 +13,7 @@ import sys
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from footprint import boundaries
+    from footprint.data import boundaries
 
     for path in boundaries.prepare():
         print(path)
@@ -21,7 +21,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_seeds(args: argparse.Namespace) -> int:
-    from footprint import seeds
+    from footprint.importers import seeds
 
     try:
         frame = seeds.build_events(check=args.check)
@@ -33,7 +33,7 @@ def _cmd_build_seeds(args: argparse.Namespace) -> int:
 
 
 def _cmd_init_db(args: argparse.Namespace) -> int:
-    from footprint import store
+    from footprint.data import store
 
     engine = store.make_engine(args.database_url)
     summary = store.initialise(engine)
@@ -54,7 +54,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from footprint import exports, store
+    from footprint.data import exports, store
 
     engine = store.make_engine(args.database_url)
     with engine.connect() as connection:

@@ -1,6 +1,6 @@
 """Stage 5: the geocoder's answer, :class:`GeocodeResult`, and how precision is decided.
 
-Precision (``geo_precision``, one of :data:`footprint.schema.GEO_PRECISIONS`)
+Precision (``geo_precision``, one of :data:`footprint.data.schema.GEO_PRECISIONS`)
 follows the matched place's kind:
 
 =================  ================
@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from footprint.schema import GEO_PRECISION_RANK
+from footprint.data.schema import GEO_PRECISION_RANK
 from geocode.gazetteer import Gazetteer, Place
 from geocode.rank import Ranked
 

@@ -1,7 +1,7 @@
 """Stage 6: reverse geocoding: a point's town, district, province and nearest neighbourhood.
 
 Town (Karachi's 2001 towns), district (2023) and province come from the
-boundary polygons of :func:`footprint.boundaries.read_layer`; the neighbourhood
+boundary polygons of :func:`footprint.data.boundaries.read_layer`; the neighbourhood
 is the nearest gazetteer neighbourhood within ``max_distance_km`` (2 km by
 default), with its great-circle distance. Points are tested against the
 polygons through shapely ``STRtree`` indexes in one vectorised query per layer,
@@ -109,7 +109,7 @@ class ReverseGeocoder:
 
     Raises
     ------
-    footprint.boundaries.BoundaryError
+    footprint.data.boundaries.BoundaryError
         On first use, when the boundary files have not been prepared.
     """
 
@@ -130,7 +130,7 @@ class ReverseGeocoder:
 
     def _layer(self, name: str) -> _Layer:
         if name not in self._layers:
-            from footprint import boundaries
+            from footprint.data import boundaries
 
             self._layers[name] = _Layer(boundaries.read_layer(name, self.boundaries_dir))
         return self._layers[name]

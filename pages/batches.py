@@ -17,7 +17,8 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import auth, paths, store
+from footprint import auth, paths
+from footprint.data import store
 from footprint.importers import pipeline
 from footprint.importers.checks import escape_markdown
 

@@ -16,7 +16,7 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import briefing, cards, mapview
+from footprint.views import briefing, cards, mapview
 
 events = st.session_state["events_filtered"]
 ordered = briefing.briefing_order(events)

@@ -1,7 +1,7 @@
 """Events page: the filtered events as a sortable, searchable table; a row opens its card.
 
 The downloads hold exactly the rows the table shows (the shared filters and
-the search), as CSV, GeoJSON and GeoPackage from ``footprint.exports``.
+the search), as CSV, GeoJSON and GeoPackage from ``footprint.data.exports``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import cards, exports
+from footprint.data import exports
+from footprint.views import cards
 
 events = st.session_state["events_filtered"]
 
@@ -34,7 +35,7 @@ query = st.text_input(
     icon=":material/search:",
 )
 shown = exports.search(events, query)
-table = exports.browse_table(shown)
+table = cards.browse_table(shown)
 st.caption(
     f"{len(shown):,} of {len(events):,} filtered events"
     + (f" match “{query.strip()}”" if query and query.strip() else "")

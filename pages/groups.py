@@ -20,7 +20,8 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import charts, paths, profiles
+from footprint import paths
+from footprint.views import charts, profiles
 
 events = st.session_state["events_filtered"]
 options = st.session_state["filter_options"]

@@ -15,7 +15,7 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import basemap, cards, mapview
+from footprint.views import basemap, cards, mapview
 
 events = st.session_state["events_filtered"]
 

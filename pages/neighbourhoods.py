@@ -21,7 +21,9 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import areas, filters, paths
+from footprint import paths
+from footprint.data import filters
+from footprint.views import areas
 
 events_all = st.session_state["events_all"]
 events = st.session_state["events_filtered"]
@@ -142,7 +144,8 @@ with table_column:
             "injured_max": "Injured (max)",
             "casualties": "Killed + injured",
             "toll_unknown": st.column_config.NumberColumn(
-                "Toll unknown", help="Events whose death toll was not reported (left out of the sums)"
+                "Toll unknown",
+                help="Events whose death toll was not reported (left out of the sums)",
             ),
             "first_event": st.column_config.DateColumn("First"),
             "last_event": st.column_config.DateColumn("Last"),

@@ -19,7 +19,7 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import charts, profiles
+from footprint.views import charts, profiles
 
 EARLIEST_DATE = dt.date(1980, 1, 1)  # the sidebar date widgets' minimum (app.py)
 FREQUENCY_LABELS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
@@ -46,9 +46,10 @@ def clear_dates() -> None:
 
 st.title("Timeline")
 # Two rows: the measure's four labels need the width of half the page.
-controls = st.columns([5, 3], vertical_alignment="bottom") + st.columns(
-    [3, 2, 3], vertical_alignment="bottom"
-)[:2]
+controls = (
+    st.columns([5, 3], vertical_alignment="bottom")
+    + st.columns([3, 2, 3], vertical_alignment="bottom")[:2]
+)
 measure = controls[0].segmented_control(
     "Show",
     options=list(charts.MEASURES),

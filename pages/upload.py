@@ -23,9 +23,11 @@ if "events_filtered" not in st.session_state:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint import auth, mapview, paths, schema, store
+from footprint import auth, paths
+from footprint.data import schema, store
 from footprint.importers import formats, mapping, pipeline
 from footprint.importers.checks import ImportRefused, escape_markdown
+from footprint.views import mapview
 
 st.title("Upload events")
 

@@ -61,7 +61,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def boundaries_ready() -> Path:
     """The prepared boundary folder; skips (fails in strict mode) without it."""
-    from footprint import boundaries, paths
+    from footprint import paths
+    from footprint.data import boundaries
 
     if not boundaries.available():
         try:

@@ -20,7 +20,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from footprint import exports, paths, profiles, schema
+from footprint import paths
+from footprint.data import exports, schema
+from footprint.views import profiles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = PROJECT_ROOT / "app.py"
@@ -547,7 +549,7 @@ def test_clicking_a_district_sets_the_shared_filter(app_data, boundaries_ready, 
     import shapely.geometry
     from conftest import start_streamlit
 
-    from footprint import areas
+    from footprint.views import areas
 
     process, base = start_streamlit(
         f"sqlite:///{tmp_path / 'browser.db'}",

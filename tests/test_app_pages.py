@@ -16,7 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_filters import sample_events
 
-from footprint import paths, schema, store
+from footprint import paths
+from footprint.data import schema, store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = PROJECT_ROOT / "app.py"

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from footprint import areas, schema
+from footprint.data import schema
+from footprint.views import areas
 
 
 def events_frame() -> pd.DataFrame:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from footprint import boundaries
+from footprint.data import boundaries
 
 
 def test_prepare_copies_from_shared_and_checks_sha256(tmp_path, boundaries_ready):

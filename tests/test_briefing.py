@@ -17,7 +17,7 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
 )
 from test_filters import sample_events
 
-from footprint import briefing, mapview, palette
+from footprint.views import briefing, mapview, palette
 
 
 @pytest.fixture

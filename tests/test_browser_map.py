@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 from conftest import require, start_streamlit
 
-from footprint import cards, filters, mapview, palette, paths, schema
+from footprint import paths
+from footprint.data import filters, schema
+from footprint.views import cards, mapview, palette
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from conftest import start_streamlit
 
-from footprint import palette, schema
+from footprint.data import schema
+from footprint.views import palette
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from test_filters import sample_events
 
-from footprint import cards
+from footprint.views import cards
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from footprint import charts, palette, profiles, schema
+from footprint.data import schema
+from footprint.views import charts, palette, profiles
 
 
 def events_frame() -> pd.DataFrame:

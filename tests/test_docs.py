@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint import schema
+from footprint.data import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")

@@ -7,7 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from footprint import paths, schema, seeds, store
+from footprint import paths
+from footprint.data import schema, store
+from footprint.importers import seeds
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from footprint import exports, schema, store
+from footprint.data import exports, schema, store
+from footprint.views import cards
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -285,7 +286,7 @@ def test_search_folds_case_and_accents_and_needs_every_word():
 
 def test_browse_table_one_row_per_event_in_order():
     frame = events_frame()
-    table = exports.browse_table(frame)
+    table = cards.browse_table(frame)
     assert list(table.columns) == [
         "date", "event", "place", "groups", "killed_min", "killed_max",
         "injured_min", "injured_max", "summary", "when", "event_id",

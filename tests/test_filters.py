@@ -12,8 +12,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from footprint import filters, schema
-from footprint.filters import NO_GROUP, FilterState
+from footprint.data import filters, schema
+from footprint.data.filters import NO_GROUP, FilterState
 
 
 def sample_events() -> pd.DataFrame:
@@ -550,8 +550,12 @@ def test_backwards_dates_are_dropped():
 
 def test_filter_options(events):
     options = filters.filter_options(events)
-    # Palette order first (Al Qaeda, Islamic State, LeJ, TTP ... SSP), then others.
-    assert options["groups"][:3] == ["Al Qaeda", "Islamic State", "Lashkar-e-Jhangvi"]
+    # Most frequent group first (ties by name), the unnamed last.
+    links = filters.group_links(events).drop_duplicates(["position", "group"])
+    counts = links["group"].value_counts()
+    named = options["groups"][:-1]
+    assert [int(counts[g]) for g in named] == sorted((int(counts[g]) for g in named), reverse=True)
+    assert set(named) == set(counts.index)
     assert "Islamic Movement of Uzbekistan" in options["groups"]
     assert options["groups"][-1] == NO_GROUP
     assert options["provinces"] == ["Balochistan", "Sindh"]

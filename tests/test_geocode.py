@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from footprint import paths
-from footprint.schema import GEO_PRECISIONS
+from footprint.data.schema import GEO_PRECISIONS
 from geocode import GeocodeInputError, Geocoder
 from geocode.gazetteer import Gazetteer, GazetteerError
 from geocode.match import Matcher
@@ -540,7 +540,7 @@ QUETTA = {"city": "Quetta", "province": "Balochistan"}
 
 # Every location string of ../shared/seeds/*.txt that a coder would geocode,
 # as written in the text (no context) and as coded in seeds/*.yaml (with the
-# city and province context footprint.seeds passes), with the place the real
+# city and province context footprint.importers.seeds passes), with the place the real
 # gazetteer should give and the precision.
 SEED_LOCATIONS = [
     # 000: the Al Qaeda footprint (Karachi)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from footprint import store
+from footprint.data import store
 from footprint.importers import pipeline
 
 PROJECT = Path(__file__).resolve().parent.parent

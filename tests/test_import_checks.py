@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from footprint import store
+from footprint.data import store
 from footprint.importers import checks, pipeline
 from footprint.importers.checks import ImportRefused
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from footprint import store
+from footprint.data import store
 
 PROJECT = Path(__file__).resolve().parent.parent
 GOOD = PROJECT / "tests" / "data" / "good"

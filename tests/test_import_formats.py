@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from footprint import schema
+from footprint.data import schema
 from footprint.importers import formats, mapping, textio
 from footprint.importers.checks import ImportRefused
 
@@ -151,7 +151,7 @@ def test_mapping_is_saved_found_again_and_used(tmp_path, monkeypatch):
 
 
 def test_a_mapping_that_does_not_fit_the_file_is_refused(tmp_path):
-    from footprint.groups import GroupNames
+    from footprint.data.groups import GroupNames
 
     made = mapping.ColumnMapping("m", {"event_date": "Incident date", "city": "Place"}, HEADER)
     table = textio.read_table(b"when,where\n2015-01-01,Karachi\n")
@@ -186,7 +186,7 @@ def test_unreadable_saved_mappings_are_skipped(tmp_path):
 
 @pytest.fixture(scope="module")
 def groups():
-    from footprint.groups import GroupNames
+    from footprint.data.groups import GroupNames
 
     return GroupNames.from_csv()
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from footprint import schema, store
-from footprint.groups import GroupNames
+from footprint.data import schema, store
+from footprint.data.groups import GroupNames
 from footprint.importers import checks, dedupe, geocoding, pipeline
 from footprint.importers.checks import ImportRefused
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from footprint import store
+from footprint.data import store
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "real-exports-test"

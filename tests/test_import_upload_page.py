@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from footprint import schema, store
+from footprint.data import schema, store
 
 PROJECT = Path(__file__).resolve().parent.parent
 GOOD = PROJECT / "tests" / "data" / "good"

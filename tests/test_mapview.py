@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from test_filters import sample_events
 
-from footprint import basemap, filters, mapview, palette
-from footprint.filters import FilterState
-from footprint.mapview import MapLayers
+from footprint.data import filters
+from footprint.data.filters import FilterState
+from footprint.views import basemap, mapview, palette
+from footprint.views.mapview import MapLayers
 
 
 @pytest.fixture

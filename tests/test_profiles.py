@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from footprint import palette, paths, profiles, schema
+from footprint import paths
+from footprint.data import schema
+from footprint.views import palette, profiles
 
 
 def events_frame() -> pd.DataFrame:

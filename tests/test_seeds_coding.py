@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from footprint import paths, schema
-from footprint.groups import normalise_group_name
+from footprint import paths
+from footprint.data import schema
+from footprint.data.groups import normalise_group_name
 
 STRICT = os.environ.get("FOOTPRINT_STRICT", "").lower() in {"1", "true", "yes"}
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from footprint import schema, store
+from footprint.data import schema, store
 
 
 def make_events(ids: list[str], **overrides) -> pd.DataFrame:

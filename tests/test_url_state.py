@@ -13,7 +13,7 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
     run_app,
 )
 
-from footprint import filters
+from footprint.data import filters
 
 # AppTest must run app.py on every run, as a server does (see conftest).
 pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")

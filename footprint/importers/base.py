@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from footprint import schema
-from footprint.groups import GroupNames
+from footprint.data import schema
+from footprint.data.groups import GroupNames
 from footprint.importers import dates
 from footprint.importers.checks import CellProblem, Problem, clean, parse_coordinate, parse_count
 from footprint.importers.textio import RawTable

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from footprint import schema
+from footprint.data import schema
 
 SEVERITIES = ("error", "warning")
 
@@ -226,7 +226,7 @@ def _pakistan_shape():
         try:
             import shapely
 
-            from footprint import boundaries
+            from footprint.data import boundaries
 
             if boundaries.available():
                 layer = boundaries.read_layer("provinces")

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     ``args`` has ``file``, ``format``, ``dry_run``, ``database_url`` and
     ``user`` (see :func:`footprint.cli.build_parser`).
     """
-    from footprint import store
+    from footprint.data import store
     from footprint.importers import pipeline
 
     path = Path(args.file)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from footprint import schema
+from footprint.data import schema
 from footprint.importers.geocoding import haversine_km
 
 MAX_KM = 2.0

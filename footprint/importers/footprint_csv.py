@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from footprint import schema
+from footprint.data import schema
 from footprint.importers import dates
 from footprint.importers.base import Reader, Row, place_name, province_name, stable_id
 from footprint.importers.checks import clean

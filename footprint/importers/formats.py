@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from footprint import schema
+from footprint.data import schema
 from footprint.importers.acled import AcledReader
 from footprint.importers.base import Reader
 from footprint.importers.checks import ImportRefused

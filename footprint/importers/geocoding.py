@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from footprint import schema
+from footprint.data import schema
 from footprint.importers.checks import Problem
 
 #: A point this close to a gazetteer city's point is on the city centre (km).

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from footprint import paths, schema
+from footprint import paths
+from footprint.data import schema
 from footprint.importers.base import Row, source_key, stable_id
 from footprint.importers.checks import ImportRefused, clean
 from footprint.importers.footprint_csv import FootprintReader

@@ -26,8 +26,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from footprint import schema, store
-from footprint.groups import GroupNames
+from footprint.data import schema, store
+from footprint.data.groups import GroupNames
 from footprint.importers import checks, dedupe, formats, geocoding, textio
 from footprint.importers.base import INTERNAL_COLUMNS
 from footprint.importers.checks import ImportRefused, Problem
@@ -359,7 +359,7 @@ def prepare(
 
 
 def _default_groups() -> GroupNames:
-    from footprint.groups import default_group_names
+    from footprint.data.groups import default_group_names
 
     try:
         return default_group_names()
@@ -572,7 +572,7 @@ def undo(engine: Engine, batch_id: int, undone_by: str) -> int:
 
     Raises
     ------
-    footprint.store.StoreError
+    footprint.data.store.StoreError
         When there is no such batch or it was undone already.
     """
     with engine.begin() as connection:

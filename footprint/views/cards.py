@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from footprint import palette, schema
-from footprint.filters import humanise
+from footprint.data import schema
+from footprint.data.filters import humanise
+from footprint.views import palette
 
 #: CSS of the cards, shared by the map page, briefing mode and the export.
 CARD_CSS = """
@@ -345,3 +346,32 @@ def event_card_html(
         + f'<div class="fp-sources-title">Sources</div><ol class="fp-sources">{source_items}</ol>'
         "</div>"
     )
+
+
+def browse_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the events as the Events page's table shows them, one row per event.
+
+    Columns: ``date`` (the event date, for sorting), ``event`` (a short
+    title), ``place``, ``groups``, ``killed_min, killed_max, injured_min,
+    injured_max`` (nullable integers: unknown stays empty), ``summary``,
+    ``when`` (the date as written for a reader, with its precision) and
+    ``event_id``. Rows are in
+    the order of ``frame``, so a selected row's position is the event's
+    position in ``frame``.
+    """
+    records = frame.to_dict("records")
+    return pd.DataFrame(
+        {
+            "date": frame["event_date"].to_numpy(),
+            "event": [event_title(r) for r in records],
+            "place": [place_hierarchy(r) or "place unknown" for r in records],
+            "groups": [groups_label(r) for r in records],
+            "killed_min": frame["killed_min"].to_numpy(),
+            "killed_max": frame["killed_max"].to_numpy(),
+            "injured_min": frame["injured_min"].to_numpy(),
+            "injured_max": frame["injured_max"].to_numpy(),
+            "summary": frame["summary"].astype(object).to_numpy(),
+            "when": [date_label(r) for r in records],
+            "event_id": frame["event_id"].astype(object).to_numpy(),
+        }
+    ).astype({c: "Int64" for c in ("killed_min", "killed_max", "injured_min", "injured_max")})

@@ -141,7 +141,7 @@ def prepare(target_dir: Path | None = None, shared_dir: Path | None = None) -> l
             raise BoundaryError(
                 source.file_name,
                 f"has sha256 {actual}, expected {source.sha256}.",
-                "The source has changed: check it and update SOURCES in footprint/boundaries.py.",
+                "The source has changed: check it and update SOURCES in footprint/data/boundaries.py.",
             )
         partial.replace(target)
         prepared.append(target)

@@ -47,9 +47,10 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from footprint import palette, schema
+from footprint.data import schema
 
 #: The group filter's name for events no group is linked to.
+
 NO_GROUP = "No group named"
 
 #: URL keys of the filter fields, in the order they appear in a link.
@@ -354,7 +355,7 @@ def filter_options(frame: pd.DataFrame) -> dict:
 
     Enumerations are the contract's full lists (so the widgets keep the same
     options whatever the data holds); group and place names are those found
-    in ``frame``. Groups come in palette order, the colour-coded ones first.
+    in ``frame``. Groups come most frequent first (ties by name).
 
     Returns
     -------
@@ -365,7 +366,8 @@ def filter_options(frame: pd.DataFrame) -> dict:
         ``date_max`` (datetime.date or None) and ``killed_max`` (int).
     """
     links = group_links(frame)
-    groups = [label for label, _ in palette.legend(list(links["group"].unique()))]
+    counts = links.drop_duplicates(["position", "group"])["group"].value_counts()
+    groups = sorted(counts.index, key=lambda g: (-int(counts[g]), g))
     if len(frame) and (links["position"].nunique() < len(frame)):
         groups.append(NO_GROUP)
     start = frame["date_start"].fillna(frame["event_date"])

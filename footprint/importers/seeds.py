@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from footprint import paths, schema
+from footprint import paths
 
 #: Columns of events.csv beyond the contract: how the geocoder placed each event.
+from footprint.data import schema
+
 GEOCODE_COLUMNS = ("geo_matched_name", "geo_matched_alias", "geo_score")
 CSV_COLUMNS = (*schema.EVENT_COLUMNS, *GEOCODE_COLUMNS)
 
@@ -81,7 +83,9 @@ def read_seed_documents(seeds_dir: Path | None = None) -> list[SeedDocument]:
         if "source" not in content or "file" not in content["source"]:
             raise SeedError(path.name, None, "has no source.file; every seed names its document.")
         documents.append(
-            SeedDocument(path, content["source"], content.get("events") or [], content.get("mentions") or [])
+            SeedDocument(
+                path, content["source"], content.get("events") or [], content.get("mentions") or []
+            )
         )
     return documents
 
@@ -127,7 +131,9 @@ def seed_records(documents: list[SeedDocument]) -> list[dict]:
                 raise SeedError(
                     document.path.name, event_id, "is mentioned but coded in no seed file."
                 )
-            records[event_id]["source_ref"] += "; " + _source_ref(document.file_name, mention["lines"])
+            records[event_id]["source_ref"] += "; " + _source_ref(
+                document.file_name, mention["lines"]
+            )
     return list(records.values())
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
-from footprint import boundaries
+from footprint.data import boundaries
 
 #: Simplification tolerance in degrees per layer (about 1 km, 1 km and 50 m):
 #: enough for a briefing map at the zoom each layer is read at.

@@ -18,7 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from footprint import paths, schema
+from footprint import paths
+from footprint.data import schema
 
 SCHEMA_VERSION = "1"
 

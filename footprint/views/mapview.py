@@ -9,7 +9,7 @@ How the map reads
   Karachi's towns as lines, with names), so the map reads with no internet
   basemap. An online street basemap is an option, off by default.
 - Attacks placed to an exact site are solid dots in their group's colour
-  (:mod:`footprint.palette`), sized by the people killed.
+  (:mod:`footprint.views.palette`), sized by the people killed.
 - Events placed only to a neighbourhood, town, district, city or province
   are soft translucent discs whose radius is that uncertainty
   (:data:`UNCERTAINTY_METRES`), never a falsely exact dot.
@@ -33,9 +33,9 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from footprint import basemap, palette
-from footprint.cards import casualty_label, date_label, event_title, place_label
-from footprint.filters import primary_group
+from footprint.data.filters import primary_group
+from footprint.views import basemap, palette
+from footprint.views.cards import casualty_label, date_label, event_title, place_label
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 Every function here is pure: it takes an events frame (or a table computed
 from one) and returns an ``altair`` chart or a plain value; nothing imports
-streamlit. Group colours come from :mod:`footprint.palette` through
+streamlit. Group colours come from :mod:`footprint.views.palette` through
 :func:`group_scale`, so a group has the same colour in every chart, on the map
 and in every legend.
 
 Counting rules:
 
 - The stacked timeline counts every event once, under its main group
-  (:func:`footprint.profiles.primary_group`), so a month's stack is its total.
+  (:func:`footprint.views.profiles.primary_group`), so a month's stack is its total.
 - The per-group small multiples count an event in the panel of every group
   linked to it (claimed, attributed or suspected).
 - Casualty measures use the reported minimum (``killed_min``,
@@ -26,7 +26,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from footprint import palette, profiles
+from footprint.views import palette, profiles
 
 #: The measures a timeline can show: column of :func:`period_counts` -> axis title.
 MEASURES: dict[str, str] = {
@@ -58,7 +58,7 @@ COUNT_COLUMNS = (
 def group_domain(groups) -> tuple[list[str], list[str]]:
     """Return ``(domain, range)`` for the groups shown, in palette order.
 
-    Built from :func:`footprint.palette.legend`; :data:`profiles.UNATTRIBUTED`
+    Built from :func:`footprint.views.palette.legend`; :data:`profiles.UNATTRIBUTED`
     comes last in the palette's grey for unattributed events.
     """
     names = [g for g in dict.fromkeys(groups) if g and g != profiles.UNATTRIBUTED]
@@ -549,7 +549,7 @@ def network_chart(
     Parameters
     ----------
     nodes, edges : DataFrame
-        :func:`footprint.profiles.affiliation_network`'s output. Each edge's
+        :func:`footprint.views.profiles.affiliation_network`'s output. Each edge's
         tooltip gives its relation, source reference and evidence; circle
         size is the number of events linked to the group.
     highlight : str, optional

@@ -8,7 +8,7 @@ event's area name is matched to a boundary polygon by a folded key
 *District*, and the Kemari/Keamari spellings); events whose area names no
 polygon are counted in :attr:`Choropleth.unmatched` rather than dropped.
 
-Boundary polygons come from :mod:`footprint.basemap` (simplified, cached),
+Boundary polygons come from :mod:`footprint.views.basemap` (simplified, cached),
 districts from the 2023 district layer and towns from Karachi's 2001 towns.
 The colour ramp is viridis in five steps (colour-blind safe and readable in
 grey), lightest for the fewest events; areas without events are left
@@ -27,11 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from footprint import filters, paths, profiles
+from footprint import paths
 
-#: Event column -> boundary layer of :mod:`footprint.boundaries`.
+#: Event column -> boundary layer of :mod:`footprint.data.boundaries`.
+from footprint.data import filters
+from footprint.views import profiles
+
 LEVELS: dict[str, str] = {"district": "districts", "town": "towns"}
-#: The filter field each level sets (:class:`footprint.filters.FilterState`).
+#: The filter field each level sets (:class:`footprint.data.filters.FilterState`).
 FILTER_FIELDS: dict[str, str] = {"district": "districts", "town": "towns"}
 #: Measures a choropleth can show -> label.
 MEASURES: dict[str, str] = {
@@ -343,7 +346,7 @@ def choropleth(
     boundary : dict, optional
         A GeoJSON FeatureCollection of the level's polygons with a ``name``
         property (and ``province`` for districts); by default
-        :func:`footprint.basemap.boundary_geojson` of the level's layer.
+        :func:`footprint.views.basemap.boundary_geojson` of the level's layer.
     provinces : tuple of str, optional
         Districts outside these provinces are left out (areas with events
         are always kept); by default the provinces the events name, or Sindh
@@ -356,7 +359,7 @@ def choropleth(
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     if boundary is None:
-        from footprint import basemap
+        from footprint.views import basemap
 
         boundary = basemap.boundary_geojson(LEVELS[level])
     counts = area_counts(frame, level)
@@ -477,7 +480,7 @@ def choropleth_deck(choro: Choropleth, height: int = 520, with_provinces: bool =
     pixels = '"pixels"'  # quoted, or pydeck reads it as an accessor
     layers = []
     if with_provinces:
-        from footprint import basemap
+        from footprint.views import basemap
 
         layers.append(
             pdk.Layer(
@@ -509,7 +512,7 @@ def choropleth_deck(choro: Choropleth, height: int = 520, with_provinces: bool =
             highlight_color=[255, 140, 0, 110],
         )
     )
-    from footprint.mapview import CompactDeck
+    from footprint.views.mapview import CompactDeck
 
     # No map_style at all: Streamlit fetches Carto's style whenever one is set,
     # even None, and the atlas must work offline.
@@ -589,7 +592,7 @@ def events_near(
 ) -> pd.DataFrame:
     """Return the events within ``km`` of a point, nearest first, with ``distance_km``.
 
-    Uses :func:`footprint.filters.within_radius`; events without coordinates
+    Uses :func:`footprint.data.filters.within_radius`; events without coordinates
     are left out (their distance is unknown).
     """
     near = filters.within_radius(frame, latitude, longitude, km)

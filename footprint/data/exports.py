@@ -1,7 +1,7 @@
 """Exports of an events frame as CSV, GeoJSON and GeoPackage, and their readers.
 
-Every writer takes a typed events frame (see :func:`footprint.schema.coerce_events`)
-and writes its contract columns (:data:`footprint.schema.EVENT_COLUMNS`) in order;
+Every writer takes a typed events frame (see :func:`footprint.data.schema.coerce_events`)
+and writes its contract columns (:data:`footprint.data.schema.EVENT_COLUMNS`) in order;
 every reader returns a typed events frame, so ``read_X(to_X(frame))`` gives the
 same rows and values back.
 
@@ -20,7 +20,7 @@ features with a null geometry in GeoJSON and GeoPackage (their ``latitude``
 and ``longitude`` fields are null too), so an export always holds exactly the
 rows it was given.
 
-:func:`search` and :func:`browse_table` give the rows and columns the Events
+:func:`search` gives the rows (and :func:`footprint.views.cards.browse_table` the columns) the Events
 page shows, so that its downloads hold exactly what the table shows;
 :func:`write` is what ``python -m footprint export`` calls.
 """
@@ -36,7 +36,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from footprint import schema
+from footprint.data import schema
 
 #: The coordinate reference system of every spatial export.
 CRS = "EPSG:4326"
@@ -327,37 +327,6 @@ def search(frame: pd.DataFrame, query: str | None) -> pd.DataFrame:
     for word in words:
         mask &= haystack.str.contains(word.replace("_", " "), regex=False)
     return frame[mask.to_numpy()]
-
-
-def browse_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the events as the Events page's table shows them, one row per event.
-
-    Columns: ``date`` (the event date, for sorting), ``event`` (a short
-    title), ``place``, ``groups``, ``killed_min, killed_max, injured_min,
-    injured_max`` (nullable integers: unknown stays empty), ``summary``,
-    ``when`` (the date as written for a reader, with its precision) and
-    ``event_id``. Rows are in
-    the order of ``frame``, so a selected row's position is the event's
-    position in ``frame``.
-    """
-    from footprint import cards
-
-    records = frame.to_dict("records")
-    return pd.DataFrame(
-        {
-            "date": frame["event_date"].to_numpy(),
-            "event": [cards.event_title(r) for r in records],
-            "place": [cards.place_hierarchy(r) or "place unknown" for r in records],
-            "groups": [cards.groups_label(r) for r in records],
-            "killed_min": frame["killed_min"].to_numpy(),
-            "killed_max": frame["killed_max"].to_numpy(),
-            "injured_min": frame["injured_min"].to_numpy(),
-            "injured_max": frame["injured_max"].to_numpy(),
-            "summary": frame["summary"].astype(object).to_numpy(),
-            "when": [cards.date_label(r) for r in records],
-            "event_id": frame["event_id"].astype(object).to_numpy(),
-        }
-    ).astype({c: "Int64" for c in ("killed_min", "killed_max", "injured_min", "injured_max")})
 
 
 # --- dispatch -------------------------------------------------------------

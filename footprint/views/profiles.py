@@ -24,8 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from footprint import filters, palette, paths, schema
-from footprint.groups import GroupNames
+from footprint import paths
+from footprint.data import filters, schema
+from footprint.data.groups import GroupNames
+from footprint.views import palette
 
 #: The label of events no group is linked to (the group filter's own name for them).
 UNATTRIBUTED = filters.NO_GROUP
@@ -100,7 +102,7 @@ def event_groups(frame: pd.DataFrame) -> pd.DataFrame:
         link comes first. Events no group is linked to have no row; a cell
         that does not parse is skipped rather than failing the page. Names are
         as written in ``perpetrators`` (the names the group filter offers),
-        parsed by :func:`footprint.filters.group_links`.
+        parsed by :func:`footprint.data.filters.group_links`.
     """
     links = filters.group_links(frame).drop_duplicates(["position", "group"])
     ids = frame["event_id"].to_numpy(dtype=object)
@@ -117,7 +119,7 @@ def event_groups(frame: pd.DataFrame) -> pd.DataFrame:
 def primary_group(frame: pd.DataFrame) -> pd.Series:
     """Return each event's main group: the first named with the strongest link.
 
-    The map colours an event by the same group (:func:`footprint.filters.primary_group`).
+    The map colours an event by the same group (:func:`footprint.data.filters.primary_group`).
     Events no group is linked to get :data:`UNATTRIBUTED`. Stacked charts use
     this so that every event is counted once.
     """

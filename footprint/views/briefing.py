@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from footprint import basemap, cards, mapview, palette
-from footprint.filters import primary_group
+from footprint.data.filters import primary_group
+from footprint.views import basemap, cards, mapview, palette
 
 #: Zoom the briefing map flies to, by place precision, in Karachi (where the
 #: towns and their names give context at city scale) and elsewhere (where the
@@ -449,7 +449,7 @@ def briefing_html(
     title : str
         The document's title (escaped).
     filter_chips : iterable of str
-        The active filters (:func:`footprint.filters.describe`), printed under
+        The active filters (:func:`footprint.data.filters.describe`), printed under
         the title.
     generated : datetime, optional
         When the briefing was made (now by default).
