@@ -1,0 +1,571 @@
+"""From sentences to candidate events: mentions, coreference, and fields with evidence.
+
+For each sentence the reader splits clauses, finds event words
+(:mod:`~footprint.reader.events`) and reads the clause's date, place,
+casualties, groups and target into a :class:`Mention`. Mentions then become
+candidates (:func:`read_document`):
+
+1. **Counted events.** "two bombings in Quetta in 2013" gives two mentions
+   sharing their fields, without casualties (a combined toll belongs to neither).
+2. **Relative dates.** "two days later", "the same evening" are resolved
+   against the previous event; "on March 20, about ten days later" dates the
+   previous events ten days before March 20 (± 2 days).
+3. **Coreference.** A definite reference with nothing new ("the slaughter was
+   claimed by ...") joins the latest event of its type; a mention whose type,
+   date, place and casualties agree with a recent candidate joins it.
+4. **Footnotes.** A footnote's groups and links join the events whose
+   sentence carries its marker.
+
+Each field keeps the sentence it came from (:class:`Evidence`) and a confidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from footprint.reader import casualties, events, groups, places, targets
+from footprint.reader import dates as dates_
+from footprint.reader.document import Document
+from footprint.reader.sentences import Sentence, sentences
+
+_SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FOOTNOTE_START = re.compile(rf"^(?:[{_SUPERSCRIPT}]+|\d{{1,2}}\s+(?=[A-Z\"“]))")
+_MARKERS = re.compile(rf"[{_SUPERSCRIPT}]+")
+_CLAUSE_BREAK = re.compile(
+    r";|\s+as well as\s+|,\s+(?=(?:and\s+)?(?:minutes|hours|moments|shortly|soon)\s+(?:later|after))",
+    re.I,
+)
+_COUNTED = re.compile(
+    r"\b(?P<n>two|three|four|five|both)\s+(?:[\w-]+\s+){0,2}?(?P<noun>(?:suicide\s+)?(?:attacks|bombings|blasts|shootings|explosions))\b",
+    re.I,
+)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+_ARREST_ADJECTIVE = re.compile(r"\b(?:the|of the|an?)\s+arrested\b", re.I)
+_NAMED_VICTIM = re.compile(
+    r"^(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
+)
+_BACKWARD = re.compile(
+    rf"(?P<about>about|around|some|nearly|roughly)?\s*(?P<count>{dates_.NUMBER})\s+(?P<unit>days?|weeks?)\s+later",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a field was read: the sentence and its line numbers."""
+
+    sentence: str
+    first_line: int
+    last_line: int
+
+    @property
+    def lines(self) -> str:
+        return f"{self.first_line}-{self.last_line}"
+
+
+@dataclass
+class Value:
+    """A field's value with its evidence and confidence (0-1)."""
+
+    value: object
+    confidence: float
+    evidence: Evidence | None
+    phrase: str = ""
+
+
+@dataclass
+class Mention:
+    """One report of an event in one clause."""
+
+    sentence: Sentence
+    clause: str
+    event_type: str
+    attack_type: str | None
+    suicide: bool | None
+    trigger: str
+    confidence: float
+    definite: bool
+    date: dates_.DateMention | None = None
+    date_source: str = "own"
+    place: places.PlaceMention | None = None
+    killed: casualties.Count | None = None
+    injured: casualties.Count | None = None
+    groups: list[groups.GroupMention] = field(default_factory=list)
+    target_type: str | None = None
+    target: str | None = None
+    target_confidence: float = 0.0
+
+
+@dataclass
+class Candidate:
+    """A proposed event: its fields, each a :class:`Value`, and the sentences it was read from."""
+
+    number: int
+    event_type: Value
+    attack_type: Value
+    suicide: Value
+    date: Value
+    place: Value
+    killed: Value
+    injured: Value
+    target_type: Value
+    target: Value
+    perpetrators: dict[str, Value]
+    evidence: list[Evidence]
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> int:
+        return min(e.first_line for e in self.evidence)
+
+    @property
+    def last_line(self) -> int:
+        return max(e.last_line for e in self.evidence)
+
+    @property
+    def confidence(self) -> float:
+        """The candidate's confidence: its event words', lowered by weak date or place."""
+        parts = [self.event_type.confidence, self.date.confidence, self.place.confidence]
+        return round(sum(parts) / len(parts), 2)
+
+    @property
+    def last_sentence(self) -> int:
+        return max(m.sentence.index for m in self.mentions)
+
+
+def _evidence(sentence: Sentence) -> Evidence:
+    return Evidence(sentence.text, sentence.first_line, sentence.last_line)
+
+
+def _clauses(text: str) -> list[str]:
+    parts, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(text):
+        parts.append(text[start : match.start()])
+        start = (
+            match.end() if match.group(0).strip(" ,") in (";", "as well as") else match.start() + 1
+        )
+    parts.append(text[start:])
+    return [p.strip(" ,") for p in parts if p.strip(" ,")]
+
+
+def _primary(triggers: list[events.Trigger], clause: str) -> events.Trigger | None:
+    by_type = {t.event_type: t for t in triggers}
+    arrest = by_type.get("arrest")
+    if arrest and _ARREST_ADJECTIVE.search(
+        clause[max(0, arrest.position - 8) : arrest.position + 9]
+    ):
+        arrest = None
+    if arrest:
+        return arrest
+    attack = by_type.get("attack")
+    if attack and attack.attack_type != "unknown":
+        return attack
+    for kind in ("militant_presence", "other", "attack"):
+        if kind in by_type:
+            return by_type[kind]
+    return None
+
+
+def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | None, group_names):
+    """Return the mentions of one sentence and the date of any aggregate it holds."""
+    found: list[Mention] = []
+    context_date = None
+    sentence_groups = groups.find_groups(sentence.text, group_names)
+    for clause in _clauses(sentence.text):
+        triggers = events.find_triggers(clause)
+        trigger = _primary(triggers, clause)
+        if trigger is None:
+            continue
+        if events.is_negated(clause, trigger) or events.is_irrealis(clause, trigger):
+            continue
+        clause_dates = [
+            d
+            for d in dates_.find_dates(clause, document.published)
+            if not d.relative_to_event or True
+        ]
+        counted = _COUNTED.search(clause)
+        vague = bool(dates_.VAGUE.search(clause))
+        own_date = next((d for d in clause_dates if not d.relative_to_event), None)
+        if events.is_aggregate(clause) and not counted:
+            context_date = own_date or context_date
+            continue
+        if events.is_generic(clause) and not counted and not (own_date and not vague):
+            continue
+        place = places.find_place(clause, geocoder, city)
+        if place is None and places.names_elsewhere(clause):
+            continue
+        if place is not None and not place.fine and places.names_elsewhere(clause):
+            if not re.search(rf"\b{re.escape(place.name)}\b", clause):
+                continue
+        if trigger.event_type == "militant_presence":
+            spots = places.find_places(clause, geocoder, city) or ([place] if place else [None])
+        else:
+            spots = [place]
+        copies = _NUMBERS.get(counted.group("n").lower(), 1) if counted else 1
+        attack_type, suicide = trigger.attack_type, trigger.suicide
+        if counted and trigger.event_type == "attack":
+            noun = counted.group("noun").lower()
+            attack_type, suicide = (
+                ("suicide_bombing", True) if "suicide" in noun
+                else ("bombing", False) if re.search("bomb|blast|explos", noun)
+                else ("armed_assault", False) if "shoot" in noun else (attack_type, suicide)
+            )  # fmt: skip
+        if (
+            trigger.event_type == "attack"
+            and attack_type in ("unknown", "armed_assault")
+            and _NAMED_VICTIM.search(clause)
+        ):
+            attack_type, suicide = "assassination", None
+        target_type, target, target_conf = targets.target_type(clause, trigger.event_type)
+        killed = None if counted else casualties.killed(clause)
+        injured = None if counted else casualties.injured(clause)
+        relative = next((d for d in clause_dates if d.relative_to_event), None)
+        date = own_date if not vague or own_date else None
+        if date is None and relative is not None:
+            date = relative
+        for spot in spots:
+            for _ in range(copies):
+                found.append(
+                    Mention(
+                        sentence=sentence,
+                        clause=clause,
+                        event_type=trigger.event_type,
+                        attack_type=attack_type if trigger.event_type == "attack" else None,
+                        suicide=suicide if trigger.event_type == "attack" else None,
+                        trigger=trigger.phrase,
+                        confidence=trigger.confidence * (0.8 if counted else 1.0),
+                        definite=trigger.definite and not counted,
+                        date=date,
+                        date_source="own" if date is not None else "none",
+                        place=spot,
+                        killed=killed,
+                        injured=injured,
+                        groups=list(sentence_groups),
+                        target_type=target_type,
+                        target=target,
+                        target_confidence=target_conf,
+                    )
+                )
+    return found, context_date
+
+
+def _compatible(candidate: Candidate, mention: Mention) -> bool:
+    if candidate.event_type.value != mention.event_type:
+        return False
+    if mention.event_type == "attack":
+        mine, theirs = candidate.attack_type.value, mention.attack_type
+        if mine != theirs and "unknown" not in (mine, theirs):
+            if {mine, theirs} != {"armed_assault", "assassination"}:
+                return False
+    date = candidate.date.value
+    if date is not None and mention.date is not None and mention.date.start is not None:
+        if mention.date.start > date.end or mention.date.end < date.start:
+            return False
+    place = candidate.place.value
+    if place is not None and mention.place is not None and place.place_id != mention.place.place_id:
+        if place.fine and mention.place.fine:
+            return False
+        coarse, fine = (place, mention.place) if not place.fine else (mention.place, place)
+        if coarse.kind == "city" and fine.city and fine.city != coarse.name:
+            return False
+        if coarse.kind == "province" and fine.province and fine.province != coarse.name:
+            return False
+        if coarse.kind == "city" and not fine.fine and coarse.name != fine.name:
+            return False
+    if (
+        mention.event_type == "militant_presence"
+        and place is not None
+        and mention.place is not None
+    ):
+        if (
+            place.fine
+            and mention.place.fine
+            and candidate.mentions[-1].sentence.paragraph != mention.sentence.paragraph
+        ):
+            return False
+    for mine, theirs in (
+        (candidate.killed.value, mention.killed),
+        (candidate.injured.value, mention.injured),
+    ):
+        if (
+            mine is not None
+            and theirs is not None
+            and (mine.low, mine.high) != (theirs.low, theirs.high)
+        ):
+            return False
+    return True
+
+
+def _new_candidate(number: int, mention: Mention) -> Candidate:
+    evidence = _evidence(mention.sentence)
+    empty = Value(None, 0.0, None)
+    candidate = Candidate(
+        number=number,
+        event_type=Value(mention.event_type, mention.confidence, evidence, mention.trigger),
+        attack_type=Value(mention.attack_type, mention.confidence, evidence, mention.trigger),
+        suicide=Value(mention.suicide, mention.confidence, evidence, mention.trigger),
+        date=empty,
+        place=empty,
+        killed=empty,
+        injured=empty,
+        target_type=Value(mention.target_type, mention.target_confidence, evidence),
+        target=Value(mention.target, mention.target_confidence, evidence),
+        perpetrators={},
+        evidence=[],
+    )
+    _absorb(candidate, mention)
+    return candidate
+
+
+def _better(current: Value, confidence: float) -> bool:
+    return current.value is None or confidence > current.confidence
+
+
+def _absorb(candidate: Candidate, mention: Mention) -> None:
+    """Add a mention's fields to a candidate, keeping the better-supported value of each."""
+    evidence = _evidence(mention.sentence)
+    candidate.mentions.append(mention)
+    if evidence not in candidate.evidence:
+        candidate.evidence.append(evidence)
+    if mention.event_type == "attack" and mention.attack_type not in (None, "unknown"):
+        if candidate.attack_type.value in (None, "unknown") or (
+            candidate.attack_type.value == "armed_assault"
+            and mention.attack_type == "assassination"
+        ):
+            candidate.attack_type = Value(
+                mention.attack_type, mention.confidence, evidence, mention.trigger
+            )
+            candidate.suicide = Value(
+                mention.suicide, mention.confidence, evidence, mention.trigger
+            )
+    if mention.date is not None and mention.date.start is not None:
+        confidence = mention.date.confidence * (1.0 if mention.date_source == "own" else 0.7)
+        current = candidate.date.value
+        narrower = current is None or (mention.date.end - mention.date.start) < (
+            current.end - current.start
+        )
+        if (
+            current is None
+            or (narrower and confidence >= 0.4)
+            or confidence > candidate.date.confidence + 0.2
+        ):
+            candidate.date = Value(mention.date, confidence, evidence, mention.date.phrase)
+    if mention.place is not None:
+        current = candidate.place.value
+        if (
+            current is None
+            or (mention.place.fine and not current.fine)
+            or (
+                mention.place.fine == current.fine
+                and mention.place.confidence > candidate.place.confidence
+            )
+        ):
+            candidate.place = Value(
+                mention.place, mention.place.confidence, evidence, mention.place.location_text
+            )
+    for name in ("killed", "injured"):
+        count = getattr(mention, name)
+        if count is not None and _better(getattr(candidate, name), count.confidence):
+            setattr(candidate, name, Value(count, count.confidence, evidence, count.phrase))
+    if mention.target_type and (
+        candidate.target_type.value in (None, "unknown")
+        or mention.target_confidence > candidate.target_type.confidence
+    ):
+        candidate.target_type = Value(mention.target_type, mention.target_confidence, evidence)
+        candidate.target = Value(mention.target, mention.target_confidence, evidence)
+    add_groups(candidate, mention.groups, evidence)
+
+
+def add_groups(candidate: Candidate, found: list[groups.GroupMention], evidence: Evidence) -> None:
+    """Link groups to a candidate, each with the strongest link any of its sentences gives."""
+    for mention in found:
+        current = candidate.perpetrators.get(mention.group)
+        strength = groups.LINK_STRENGTH[mention.link]
+        if current is None or strength < groups.LINK_STRENGTH[current.value]:
+            candidate.perpetrators[mention.group] = Value(
+                mention.link, mention.confidence, evidence, mention.cue
+            )
+
+
+#: Sentences back a mention may look for the candidate it refers to.
+WINDOW = 4
+
+
+def read_document(document: Document, geocoder=None, group_names=None) -> list[Candidate]:
+    """Return the candidate events of a document, in order of first mention.
+
+    Parameters
+    ----------
+    document : Document
+    geocoder : geocode.Geocoder, optional
+        Default: the gazetteer geocoder.
+    group_names : GroupNames, optional
+        Default: ``data/groups.csv``.
+    """
+    if geocoder is None:
+        from geocode import Geocoder
+
+        geocoder = Geocoder.default()
+    city = places.main_city(document.text, geocoder, document.dateline)
+    candidates: list[Candidate] = []
+    footnotes: dict[str, list[Sentence]] = {}
+    markers_of: dict[int, list[str]] = {}
+    context_date, context_until = None, -1
+    all_sentences = sentences(document)
+    footnote_paragraphs: dict[int, str] = {}
+    for sentence in all_sentences:
+        if sentence.paragraph in footnote_paragraphs:
+            footnotes.setdefault(footnote_paragraphs[sentence.paragraph], []).append(sentence)
+            continue
+        start = _FOOTNOTE_START.match(sentence.text)
+        if start and sentence.text[: start.end()].strip() and _MARKERS.match(sentence.text):
+            marker = _MARKERS.match(sentence.text).group(0)
+            footnote_paragraphs[sentence.paragraph] = marker
+            footnotes.setdefault(marker, []).append(sentence)
+            continue
+        found, aggregate_date = _mentions_of(sentence, document, geocoder, city, group_names)
+        if aggregate_date is not None:
+            context_date, context_until = aggregate_date, sentence.index + 3
+        backward = _BACKWARD.search(sentence.text)
+        for mention in found:
+            date = mention.date
+            if date is not None and date.relative_to_event:
+                anchor = next(
+                    (c.date.value for c in reversed(candidates) if c.date.value is not None), None
+                )
+                mention.date = dates_.shift(anchor, date) if anchor else None
+                mention.date_source = "relative" if anchor else "none"
+            if (
+                mention.date is None
+                and context_date is not None
+                and sentence.index <= context_until
+            ):
+                mention.date, mention.date_source = context_date, "context"
+            if (
+                mention.date is not None
+                and mention.date.since
+                and mention.event_type == "militant_presence"
+            ):
+                mention.date = dates_.until_published(mention.date, document.published)
+            target = _referent(candidates, mention)
+            if target is not None:
+                _absorb(target, mention)
+                touched = target
+            else:
+                touched = _new_candidate(len(candidates) + 1, mention)
+                candidates.append(touched)
+            for marker in _MARKERS.findall(sentence.text):
+                markers_of.setdefault(touched.number, []).append(marker)
+        if backward and found and found[0].date is not None and found[0].date_source == "own":
+            anchor = found[0].date
+            unit = 7 if backward.group("unit").lower().startswith("week") else 1
+            count = dates_.parse_number(backward.group("count")) or 1
+            about = bool(backward.group("about"))
+            earlier = dates_.back(anchor, count * unit, 2 if about else 0, backward.group(0))
+            for candidate in candidates:
+                if (
+                    candidate.last_sentence >= sentence.index
+                    or sentence.index - candidate.last_sentence > WINDOW
+                ):
+                    continue
+                current = candidate.date.value
+                if current is None or (
+                    current.precision in ("month", "year")
+                    and current.start <= earlier.best <= current.end
+                ):
+                    candidate.date = Value(
+                        earlier, earlier.confidence, _evidence(sentence), backward.group(0)
+                    )
+        if not found:
+            _attach_references(candidates, sentence, group_names)
+    for number, markers in markers_of.items():
+        candidate = candidates[number - 1]
+        for marker in markers:
+            for note in footnotes.get(marker, []):
+                if events.find_triggers(note.text) or groups.find_groups(note.text, group_names):
+                    add_groups(
+                        candidate, groups.find_groups(note.text, group_names), _evidence(note)
+                    )
+    kept = [c for c in candidates if _worth_proposing(c)]
+    for candidate in kept:
+        _fill_date(candidate, document)
+    return kept
+
+
+_PLURAL_REFERENCE = re.compile(
+    r"\b(?:these|those|the|both)\s+(?:[\w-]+\s+){0,2}?(?:attacks|incidents|bombings|killings|blasts)\b",
+    re.I,
+)
+_SINGULAR_REFERENCE = re.compile(
+    r"\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
+    re.I,
+)
+
+
+def _attach_references(candidates: list[Candidate], sentence: Sentence, group_names) -> None:
+    """Give a sentence's groups to the events it refers back to ("these attacks", "the attack")."""
+    found = groups.find_groups(sentence.text, group_names)
+    if not found or not candidates:
+        return
+    recent = [
+        c
+        for c in candidates
+        if 0 < sentence.index - c.last_sentence <= WINDOW and c.event_type.value == "attack"
+    ]
+    if _PLURAL_REFERENCE.search(sentence.text):
+        targets_ = recent
+    elif _SINGULAR_REFERENCE.search(sentence.text):
+        targets_ = recent[-1:]
+    else:
+        return
+    for candidate in targets_:
+        add_groups(candidate, found, _evidence(sentence))
+        if _evidence(sentence) not in candidate.evidence:
+            candidate.evidence.append(_evidence(sentence))
+
+
+def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None:
+    """Return the candidate a mention reports again, or None for a new event."""
+    recent = [c for c in candidates if mention.sentence.index - c.last_sentence <= WINDOW]
+    same_sentence = [c for c in recent if c.mentions[-1].sentence.index == mention.sentence.index]
+    for candidate in reversed(recent):
+        if candidate in same_sentence and not mention.definite:
+            continue
+        if _compatible(candidate, mention):
+            if mention.definite or candidate.place.value is None or mention.place is None:
+                return candidate
+            if candidate.place.value.place_id == mention.place.place_id or not (
+                candidate.place.value.fine and mention.place.fine
+            ):
+                return candidate
+    return None
+
+
+def _worth_proposing(candidate: Candidate) -> bool:
+    """True when a candidate says enough to be an event: a date, a place finer than a city, or a toll."""
+    own_date = any(m.date_source in ("own", "relative") for m in candidate.mentions)
+    place = candidate.place.value
+    fine = place is not None and place.fine
+    toll = candidate.killed.value is not None or candidate.injured.value is not None
+    if candidate.event_type.value == "militant_presence":
+        return place is not None and (fine or own_date or bool(candidate.perpetrators))
+    if place is None and not toll:
+        return False
+    return own_date or fine or toll
+
+
+def _fill_date(candidate: Candidate, document: Document) -> None:
+    """Give a candidate with no date the range before publication (low confidence)."""
+    if candidate.date.value is not None or document.published is None:
+        return
+    published = document.published
+    if candidate.event_type.value == "militant_presence":
+        start = published.replace(day=1)
+        phrase = "present tense: the month of publication"
+    else:
+        start = dt.date(published.year, 1, 1)
+        phrase = "no date given: the year of publication"
+    mention = dates_.make_range(start, published, phrase, 0.2)
+    candidate.date = Value(replace(mention, best=start), 0.2, None, phrase)

@@ -1,0 +1,162 @@
+"""Groups named in a sentence, and how each is linked to the event, from cue words.
+
+Groups are found by every spelling in ``data/groups.csv`` (short all-capital
+abbreviations such as ``IS`` or ``JI`` only in capitals). "SSP" after
+"superintendent" or next to "police" is a police rank, not the group.
+
+The link of a group comes from the cue words of its sentence, strongest first:
+
+- ``claimed``: "claimed", "took responsibility/credit", "a note found",
+  "introducing themselves as";
+- ``suspected`` (hedges win over who is speaking): "believe", "may have",
+  "suspected", "likely", "reportedly", "speculated", "possibly", "apparent";
+- ``attributed``: "police said", "investigators", "forensic", "confirm",
+  "blamed", "was behind", "member of", "linked to", "responsible for".
+
+A denial ("denied responsibility") gives no link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from footprint.data.groups import GroupNames, default_group_names
+
+CLAIM_CUES = (
+    r"\bclaim(?:ed|s|ing)?\b(?! (?:that|to be))",
+    r"\btook (?:responsibility|credit)\b",
+    r"\btaken (?:responsibility|credit)\b",
+    r"\baccepted responsibility\b",
+    r"\bresponsibility (?:was|has been|had been) (?:claimed|accepted)\b",
+    r"\ba (?:note|letter|pamphlet|leaflet) (?:found|left)\b",
+    r"\bintroducing themselves as\b",
+    r"\bsaid (?:they|it) (?:was|were) behind\b",
+    r"\bspokes(?:man|person|woman) (?:for|of)\b",
+)
+SUSPECT_CUES = (
+    r"\bbelieve[sd]?\b",
+    r"\bmay have\b",
+    r"\bmight have\b",
+    r"\bcould have\b",
+    r"\bsuspect(?:ed|s)?\b",
+    r"\blikely\b",
+    r"\breportedly\b",
+    r"\bspeculat\w*\b",
+    r"\bpossibl[ey]\b",
+    r"\bapparent(?:ly)?\b",
+    r"\bindicat(?:e|es|ed)\b",
+    r"\bthought to\b",
+    r"\bsuggest(?:s|ed)?\b",
+    r"\ballegedly\b",
+    r"\bshadow of\b",
+)
+ATTRIBUTE_CUES = (
+    r"\bpolice\b",
+    r"\binvestigat\w*\b",
+    r"\bforensic\b",
+    r"\bconfirm\w*\b",
+    r"\bblam\w+\b",
+    r"\b(?:was|were) behind\b",
+    r"\bmembers? of\b",
+    r"\blinked to\b",
+    r"\bresponsible for\b",
+    r"\baccused\b",
+    r"\bofficials? said\b",
+    r"\bcounter-terrorism\b",
+    r"\bassociated with\b",
+    r"\bidentified as\b",
+    r"\bcarried out by\b",
+    r"\bmilitants? of\b",
+)
+DENIAL = re.compile(r"\bden(?:y|ied|ies)\b|\bdisown\w*\b|\brejected (?:the )?claim", re.I)
+_POLICE_RANK = re.compile(r"superintendent\s*\(?$|police\W*$", re.I)
+_CLAUSE = re.compile(r",?\s+but\s+|;|\bwhereas\b|\bwhile\b|\bhowever\b", re.I)
+LINK_STRENGTH = {"claimed": 0, "attributed": 1, "suspected": 2}
+
+
+@dataclass(frozen=True)
+class GroupMention:
+    """A group named in a sentence, with the link its cue words give."""
+
+    group: str
+    written: str
+    link: str
+    cue: str
+    confidence: float
+    position: int
+
+
+@lru_cache(maxsize=4)
+def _pattern(groups: GroupNames) -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
+    spellings: dict[str, str] = {}
+    for record in groups.frame.to_dict("records"):
+        for spelling in [record["name"], *str(record.get("aliases") or "").split("|")]:
+            spelling = spelling.strip()
+            if spelling:
+                spellings.setdefault(spelling, record["name"])
+    short = sorted((s for s in spellings if len(s) <= 4 and s.isupper()), key=len, reverse=True)
+    long = sorted((s for s in spellings if s not in short), key=len, reverse=True)
+
+    def alternation(items):
+        return "|".join(
+            re.escape(s).replace(r"\-", r"[-\s]?").replace(r"\ ", r"[-\s]") for s in items
+        )
+
+    long_pattern = re.compile(rf"(?<![\w-])(?:{alternation(long)})(?![\w-])", re.I)
+    short_pattern = re.compile(rf"(?<![\w-])(?:{alternation(short)})(?![\w-])")
+    return long_pattern, short_pattern, spellings
+
+
+def _cue(text: str, cues: tuple[str, ...]) -> str | None:
+    for cue in cues:
+        match = re.search(cue, text, re.I)
+        if match:
+            return match.group(0)
+    return None
+
+
+def link_of(text: str) -> tuple[str, str, float] | None:
+    """Return the (link, cue, confidence) the cue words of ``text`` give, or None for a denial."""
+    if DENIAL.search(text):
+        return None
+    cue = _cue(text, CLAIM_CUES)
+    if cue:
+        return "claimed", cue, 0.8
+    cue = _cue(text, SUSPECT_CUES)
+    if cue:
+        return "suspected", cue, 0.7
+    cue = _cue(text, ATTRIBUTE_CUES)
+    if cue:
+        return "attributed", cue, 0.7
+    return "attributed", "", 0.4
+
+
+def find_groups(text: str, groups: GroupNames | None = None) -> list[GroupMention]:
+    """Return the groups named in ``text`` with their links, one mention per group."""
+    groups = groups or default_group_names()
+    long_pattern, short_pattern, spellings = _pattern(groups)
+    lookup = {s.lower(): n for s, n in spellings.items()}
+    found: dict[str, GroupMention] = {}
+    matches = sorted(
+        [*long_pattern.finditer(text), *short_pattern.finditer(text)], key=lambda m: m.start()
+    )
+    clauses = [0, *(m.end() for m in _CLAUSE.finditer(text)), len(text) + 1]
+    for match in matches:
+        clause = next(
+            text[clauses[i] : clauses[i + 1]]
+            for i in range(len(clauses) - 1)
+            if clauses[i] <= match.start() < clauses[i + 1]
+        )
+        link = link_of(clause)
+        if link is None:
+            continue
+        written = match.group(0)
+        name = lookup.get(written.lower()) or groups.lookup(written).name
+        if name == "Sipah-e-Sahaba Pakistan" and written.upper() == "SSP":
+            if _POLICE_RANK.search(text[max(0, match.start() - 20) : match.start()]):
+                continue
+        if name not in found:
+            found[name] = GroupMention(name, written, link[0], link[1], link[2], match.start())
+    return list(found.values())
