@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import hmac
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+#: Session key of the signed-in analyst, shared by every page that writes to the store.
+ANALYST_KEY = "upload_analyst"
 
 OIDC = "oidc"
 PASSWORD = "password"
@@ -128,3 +132,77 @@ def locked_for(failures: int, last_failure: float | None, now: float) -> float:
     if failures < MAX_FAILURES or last_failure is None:
         return 0.0
     return max(0.0, LOCKOUT_SECONDS - (now - last_failure))
+
+
+def sign_in_panel(st, config: AuthConfig, prefix: str = "upload", forget: tuple[str, ...] = ()):
+    """Draw the analyst sign-in (or sign-out) controls and return the signed-in analyst, or None.
+
+    Shared by the pages that write to the store (Upload, From text). It takes
+    the ``streamlit`` module as an argument so this module does not import it.
+    Widget keys start with ``prefix``; the analyst is kept in
+    :data:`ANALYST_KEY` so that signing in once is enough for every page.
+
+    Parameters
+    ----------
+    st : module
+        ``streamlit``.
+    config : AuthConfig
+    prefix : str
+        The page's widget key prefix.
+    forget : tuple of str
+        Session keys to drop on sign-out (the page's work in progress).
+    """
+    state = st.session_state
+
+    def sign_in() -> None:
+        failures = state.get(f"{prefix}_failures", 0)
+        wait = locked_for(failures, state.get(f"{prefix}_last_failure"), time.monotonic())
+        if wait:
+            state[f"{prefix}_sign_in_message"] = f"Too many wrong passwords: wait {wait:.0f} s."
+        elif password_matches(state.get(f"{prefix}_password"), config.password):
+            state[ANALYST_KEY] = {"name": "analyst", "method": PASSWORD}
+            state[f"{prefix}_failures"] = 0
+            state[f"{prefix}_sign_in_message"] = None
+        else:
+            state[f"{prefix}_failures"] = failures + 1
+            state[f"{prefix}_last_failure"] = time.monotonic()
+            state[f"{prefix}_sign_in_message"] = "That is not the analyst password."
+        state[f"{prefix}_password"] = ""
+
+    def sign_out() -> None:
+        for key in (ANALYST_KEY, *forget):
+            state.pop(key, None)
+
+    analyst = None
+    if config.mode == OFF:
+        st.info(HOW_TO_ENABLE, icon=":material/lock:")
+    elif config.mode == OIDC:
+        if oidc_user_is_analyst(config, st.user.is_logged_in, st.user.get("email")):
+            analyst = {
+                "name": st.user.get("email") or st.user.get("name") or "analyst",
+                "method": OIDC,
+            }
+            state[ANALYST_KEY] = analyst
+            st.button("Sign out", key=f"{prefix}_sign_out", on_click=st.logout)
+        elif st.user.is_logged_in:
+            state.pop(ANALYST_KEY, None)
+            st.warning("You are signed in but not as an analyst, so you cannot upload.")
+            st.button("Sign out", key=f"{prefix}_sign_out", on_click=st.logout)
+        else:
+            st.button(
+                "Sign in as an analyst",
+                key=f"{prefix}_sign_in",
+                on_click=st.login,
+                args=(config.provider,) if config.provider else (),
+            )
+    else:
+        analyst = state.get(ANALYST_KEY)
+        if analyst:
+            st.button("Sign out", key=f"{prefix}_sign_out", on_click=sign_out)
+        else:
+            with st.form(f"{prefix}_sign_in_form"):
+                st.text_input("Analyst password", type="password", key=f"{prefix}_password")
+                st.form_submit_button("Sign in", on_click=sign_in, key=f"{prefix}_sign_in")
+            if state.get(f"{prefix}_sign_in_message"):
+                st.error(state[f"{prefix}_sign_in_message"])
+    return analyst

@@ -53,6 +53,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return import_cli.run(args)
 
 
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from footprint.reader import cli as reader_cli
+
+    return reader_cli.run(args)
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from footprint.data import exports, store
 
@@ -98,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--database-url", default=None)
     imp.add_argument("--user", default="cli", help="who the batch is recorded as uploaded by")
     imp.set_defaults(handler=_cmd_import)
+
+    from footprint.reader.cli import published_date
+
+    extract = commands.add_parser(
+        "extract", help="read a news report (.txt, .html, .pdf) into candidate events (CSV)"
+    )
+    extract.add_argument("file")
+    extract.add_argument(
+        "--published", required=True, type=published_date, help="publication date, YYYY-MM-DD"
+    )
+    extract.add_argument("--outlet", default=None, help="the outlet, e.g. Dawn")
+    extract.add_argument("-o", "--output", required=True, help="the candidates CSV to write")
+    extract.set_defaults(handler=_cmd_extract)
 
     export = commands.add_parser("export", help="export the stored events")
     export.add_argument("--format", required=True, choices=["csv", "geojson", "gpkg"])

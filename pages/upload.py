@@ -11,7 +11,6 @@ decisions by ``footprint.auth``. Uploaded text is shown only as data
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -42,63 +41,12 @@ def upload_engine(database_url: str):
     return engine
 
 
-def sign_in() -> None:
-    """Check the typed password (the sign-in button's callback)."""
-    failures = st.session_state.get("upload_failures", 0)
-    wait = auth.locked_for(failures, st.session_state.get("upload_last_failure"), time.monotonic())
-    if wait:
-        st.session_state["upload_sign_in_message"] = f"Too many wrong passwords: wait {wait:.0f} s."
-    elif auth.password_matches(st.session_state.get("upload_password"), config.password):
-        st.session_state["upload_analyst"] = {"name": "analyst", "method": auth.PASSWORD}
-        st.session_state["upload_failures"] = 0
-        st.session_state["upload_sign_in_message"] = None
-    else:
-        st.session_state["upload_failures"] = failures + 1
-        st.session_state["upload_last_failure"] = time.monotonic()
-        st.session_state["upload_sign_in_message"] = "That is not the analyst password."
-    st.session_state["upload_password"] = ""
-
-
-def sign_out() -> None:
-    """Forget the signed-in analyst and the file under review."""
-    for key in ("upload_analyst", "upload_preview", "upload_preview_key", "upload_mapping"):
-        st.session_state.pop(key, None)
-
-
-# --- who may upload --------------------------------------------------------------
-
-analyst = None
-if config.mode == auth.OFF:
-    st.info(auth.HOW_TO_ENABLE, icon=":material/lock:")
-elif config.mode == auth.OIDC:
-    if auth.oidc_user_is_analyst(config, st.user.is_logged_in, st.user.get("email")):
-        analyst = {
-            "name": st.user.get("email") or st.user.get("name") or "analyst",
-            "method": auth.OIDC,
-        }
-        st.session_state["upload_analyst"] = analyst
-        st.button("Sign out", key="upload_sign_out", on_click=st.logout)
-    elif st.user.is_logged_in:
-        st.session_state.pop("upload_analyst", None)
-        st.warning("You are signed in but not as an analyst, so you cannot upload.")
-        st.button("Sign out", key="upload_sign_out", on_click=st.logout)
-    else:
-        st.button(
-            "Sign in as an analyst",
-            key="upload_sign_in",
-            on_click=st.login,
-            args=(config.provider,) if config.provider else (),
-        )
-else:
-    analyst = st.session_state.get("upload_analyst")
-    if analyst:
-        st.button("Sign out", key="upload_sign_out", on_click=sign_out)
-    else:
-        with st.form("upload_sign_in_form"):
-            st.text_input("Analyst password", type="password", key="upload_password")
-            st.form_submit_button("Sign in", on_click=sign_in, key="upload_sign_in")
-        if st.session_state.get("upload_sign_in_message"):
-            st.error(st.session_state["upload_sign_in_message"])
+analyst = auth.sign_in_panel(
+    st,
+    config,
+    prefix="upload",
+    forget=("upload_preview", "upload_preview_key", "upload_mapping"),
+)
 
 templates = st.columns(2)
 for column, (name, label) in zip(
