@@ -39,6 +39,7 @@ bench: data
 	$(PY) benchmarks/geocoder.py
 	$(PY) benchmarks/filters.py
 	$(PY) benchmarks/imports.py
+	$(PY) benchmarks/extraction.py
 
 clean:
 	rm -rf $(VENV) data/boundaries data/footprint.db tests/artifacts

@@ -45,6 +45,12 @@ PAGES = {
         st.Page(
             "pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"
         ),
+        st.Page(
+            "pages/from_text.py",
+            title="From text",
+            icon=":material/article:",
+            url_path="from-text",
+        ),
         st.Page("pages/batches.py", title="Batches", icon=":material/history:", url_path="batches"),
     ],
 }

@@ -33,7 +33,8 @@ KILLED_VERBS = (
 )
 INJURED_VERBS = r"(?:were|was|been|are|is)?\s*(?:injured|wounded|hurt|maimed)"
 KILLING = (
-    r"(?:killing|killed|leaving|left|claiming the lives of|a death toll of|death toll (?:rose )?to)"
+    r"(?:killing|killed|shot dead|shot and killed|gunned down|murdered|leaving|left|"
+    r"claiming the lives of|a death toll of|death toll (?:rose )?to)"
 )
 INJURING = r"(?:injuring|wounding|hurting|injured|wounded)"
 

@@ -6,6 +6,7 @@ The rows upload as they are: the template's columns first, then
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -41,13 +42,14 @@ def _count(value, part):
 def candidate_row(candidate: Candidate, document: Document) -> dict:
     """Return one candidate as a template row with evidence columns."""
     source_id = Path(document.name).stem or "text"
+    text_key = hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:8]
     date = candidate.date.value
     place = candidate.place.value
     perpetrators = sorted(
         candidate.perpetrators.items(), key=lambda item: (schema.LINK_RANK[item[1].value], item[0])
     )
     row = {
-        "event_id": f"rd-{source_id}-{candidate.number:02d}",
+        "event_id": f"rd-{text_key}-{candidate.number:02d}",
         "event_date": date.best.isoformat() if date else None,
         "date_start": date.start.isoformat() if date else None,
         "date_end": date.end.isoformat() if date else None,
@@ -111,3 +113,8 @@ def candidates_frame(candidates: list[Candidate], document: Document) -> pd.Data
 def extract(document: Document, geocoder=None, group_names=None) -> pd.DataFrame:
     """Read a document and return its candidate rows (see :func:`candidates_frame`)."""
     return candidates_frame(read_document(document, geocoder, group_names), document)
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return candidate rows as UTF-8 CSV bytes, the form the import pipeline reads."""
+    return frame.to_csv(index=False).encode("utf-8")
