@@ -73,6 +73,8 @@ ATTRIBUTE_CUES = (
 DENIAL = re.compile(r"\bden(?:y|ied|ies)\b|\bdisown\w*\b|\brejected (?:the )?claim", re.I)
 _POLICE_RANK = re.compile(r"superintendent\s*\(?$|police\W*$", re.I)
 _CLAUSE = re.compile(r",?\s+but\s+|;|\bwhereas\b|\bwhile\b|\bhowever\b", re.I)
+#: Group kinds listed for context only, never perpetrators (codebook: political parties).
+NOT_PERPETRATORS = frozenset({"political_party"})
 LINK_STRENGTH = {"claimed": 0, "attributed": 1, "suspected": 2}
 
 
@@ -92,6 +94,8 @@ class GroupMention:
 def _pattern(groups: GroupNames) -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     spellings: dict[str, str] = {}
     for record in groups.frame.to_dict("records"):
+        if record.get("kind") in NOT_PERPETRATORS:
+            continue
         for spelling in [record["name"], *str(record.get("aliases") or "").split("|")]:
             spelling = spelling.strip()
             if spelling:
