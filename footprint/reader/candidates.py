@@ -30,6 +30,7 @@ from footprint.reader import dates as dates_
 from footprint.reader.document import Document
 from footprint.reader.sentences import Sentence, sentences
 
+_DATELINE = re.compile(r"^[A-Z][A-Z ]{2,20}(?:,\s*[A-Z][a-z]+ \d{1,2})?\s*[:—–-]\s+")
 _SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE_START = re.compile(rf"^(?:[{_SUPERSCRIPT}]+|\d{{1,2}}\s+(?=[A-Z\"“]))")
 _MARKERS = re.compile(rf"[{_SUPERSCRIPT}]+")
@@ -173,7 +174,8 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
     found: list[Mention] = []
     context_date = None
     sentence_groups = groups.find_groups(sentence.text, group_names)
-    for clause in _clauses(sentence.text):
+    body = _DATELINE.sub("", sentence.text, count=1)
+    for clause in _clauses(body):
         triggers = events.find_triggers(clause)
         trigger = _primary(triggers, clause)
         if trigger is None:
@@ -193,14 +195,15 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
             continue
         if events.is_generic(clause) and not counted and not (own_date and not vague):
             continue
-        place = places.find_place(clause, geocoder, city)
+        place_text = _without_groups(clause, sentence_groups)
+        place = places.find_place(place_text, geocoder, city)
         if place is None and places.names_elsewhere(clause):
             continue
         if place is not None and not place.fine and places.names_elsewhere(clause):
             if not re.search(rf"\b{re.escape(place.name)}\b", clause):
                 continue
         if trigger.event_type == "militant_presence":
-            spots = places.find_places(clause, geocoder, city) or ([place] if place else [None])
+            spots = places.find_places(place_text, geocoder, city) or ([place] if place else [None])
         else:
             spots = [place]
         copies = _NUMBERS.get(counted.group("n").lower(), 1) if counted else 1
@@ -242,7 +245,7 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
                         place=spot,
                         killed=killed,
                         injured=injured,
-                        groups=list(sentence_groups),
+                        groups=_links_for(trigger, sentence_groups),
                         target_type=target_type,
                         target=target,
                         target_confidence=target_conf,
@@ -251,10 +254,28 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
     return found, context_date
 
 
+def _without_groups(clause: str, found: list[groups.GroupMention]) -> str:
+    """Blank group names out of a clause so "Balochistan Liberation Army" is not read as a place."""
+    for mention in found:
+        clause = re.sub(re.escape(mention.written), " ", clause, flags=re.I)
+    return clause
+
+
+def _links_for(
+    trigger: events.Trigger, found: list[groups.GroupMention]
+) -> list[groups.GroupMention]:
+    """Adjust links by the kind of event: a threat's author claims it; graffiti only suggests a group."""
+    if trigger.event_type == "other":
+        return [replace(g, link="claimed", cue=trigger.phrase) for g in found]
+    if trigger.event_type == "militant_presence" and "graffiti" in trigger.phrase.lower():
+        return [replace(g, link="suspected", cue=trigger.phrase) for g in found]
+    return list(found)
+
+
 def _compatible(candidate: Candidate, mention: Mention) -> bool:
     if candidate.event_type.value != mention.event_type:
         return False
-    if mention.event_type == "attack":
+    if mention.event_type == "attack" and not mention.definite:
         mine, theirs = candidate.attack_type.value, mention.attack_type
         if mine != theirs and "unknown" not in (mine, theirs):
             if {mine, theirs} != {"armed_assault", "assassination"}:
@@ -519,7 +540,10 @@ def _attach_references(candidates: list[Candidate], sentence: Sentence, group_na
     elif _SINGULAR_REFERENCE.search(sentence.text):
         targets_ = recent[-1:]
     else:
-        return
+        previous = [c for c in candidates if sentence.index - c.last_sentence == 1]
+        if not previous or not all(g.cue for g in found):
+            return
+        targets_ = previous[-1:]
     for candidate in targets_:
         add_groups(candidate, found, _evidence(sentence))
         if _evidence(sentence) not in candidate.evidence:
@@ -531,7 +555,8 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
     recent = [c for c in candidates if mention.sentence.index - c.last_sentence <= WINDOW]
     same_sentence = [c for c in recent if c.mentions[-1].sentence.index == mention.sentence.index]
     for candidate in reversed(recent):
-        if candidate in same_sentence and not mention.definite:
+        follow_up = mention.place is None and mention.attack_type in (None, "unknown")
+        if candidate in same_sentence and not (mention.definite or follow_up):
             continue
         if _compatible(candidate, mention):
             if mention.definite or candidate.place.value is None or mention.place is None:
