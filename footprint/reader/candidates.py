@@ -173,6 +173,7 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
     """Return the mentions of one sentence and the date of any aggregate it holds."""
     found: list[Mention] = []
     context_date = None
+    city_place = _city_place(geocoder, city)
     sentence_groups = groups.find_groups(sentence.text, group_names)
     body = _DATELINE.sub("", sentence.text, count=1)
     for clause in _clauses(body):
@@ -202,6 +203,8 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
         if place is not None and not place.fine and places.names_elsewhere(clause):
             if not re.search(rf"\b{re.escape(place.name)}\b", clause):
                 continue
+        if place is None and city_place is not None:
+            place = city_place
         if trigger.event_type == "militant_presence":
             spots = places.find_places(place_text, geocoder, city) or ([place] if place else [None])
         else:
@@ -252,6 +255,14 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
                     )
                 )
     return found, context_date
+
+
+def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
+    """The article's city as a place of low confidence, for events whose clause names none."""
+    if not city:
+        return None
+    place = places.find_place(city, geocoder, None)
+    return replace(place, confidence=0.3) if place is not None else None
 
 
 def _without_groups(clause: str, found: list[groups.GroupMention]) -> str:
@@ -555,7 +566,8 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
     recent = [c for c in candidates if mention.sentence.index - c.last_sentence <= WINDOW]
     same_sentence = [c for c in recent if c.mentions[-1].sentence.index == mention.sentence.index]
     for candidate in reversed(recent):
-        follow_up = mention.place is None and mention.attack_type in (None, "unknown")
+        no_own_place = mention.place is None or mention.place.confidence <= 0.3
+        follow_up = no_own_place and mention.attack_type in (None, "unknown")
         if candidate in same_sentence and not (mention.definite or follow_up):
             continue
         if _compatible(candidate, mention):

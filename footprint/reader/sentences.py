@@ -88,7 +88,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         last_word = re.findall(r"[\w.]+$", before[:-1])
         word = last_word[0].lower().rstrip(".") if last_word else ""
         if text[match.start()] == "." and (
-            word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+            word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or "." in word
         ):
             continue
         spans.append((start, match.end()))
