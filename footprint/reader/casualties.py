@@ -87,6 +87,7 @@ def _people_in(np_text: str) -> int:
 
 
 def _find(text: str, verbs: str, participle: str) -> Count | None:
+    text = re.sub(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})\b", r"\1 to \2", text, flags=re.I)
     # "killing 45 members", "left more than 30 people dead"
     match = re.search(rf"\b{participle}\s+{_MODIFIER}{_RANGE}\b", text, re.I)
     if match:
