@@ -97,6 +97,7 @@ class Mention:
     target_type: str | None = None
     target: str | None = None
     target_confidence: float = 0.0
+    counted: bool = False
 
 
 @dataclass
@@ -116,6 +117,7 @@ class Candidate:
     perpetrators: dict[str, Value]
     evidence: list[Evidence]
     mentions: list[Mention] = field(default_factory=list)
+    counted: bool = False
 
     @property
     def first_line(self) -> int:
@@ -169,8 +171,19 @@ def _primary(triggers: list[events.Trigger], clause: str) -> events.Trigger | No
     return None
 
 
-def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | None, group_names):
-    """Return the mentions of one sentence and the date of any aggregate it holds."""
+def _mentions_of(
+    sentence: Sentence,
+    document: Document,
+    geocoder,
+    city: str | None,
+    group_names,
+    previous_place: places.PlaceMention | None = None,
+):
+    """Return the mentions of one sentence and the date of any aggregate it holds.
+
+    ``previous_place`` is the place the sentence before named in the same
+    paragraph: a clause that names none ("operating in the region") takes it.
+    """
     found: list[Mention] = []
     context_date = None
     city_place = _city_place(geocoder, city)
@@ -203,6 +216,8 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
         if place is not None and not place.fine and places.names_elsewhere(clause):
             if not re.search(rf"\b{re.escape(place.name)}\b", clause):
                 continue
+        if place is None and previous_place is not None:
+            place = replace(previous_place, confidence=0.35)
         if place is None and city_place is not None:
             place = city_place
         if trigger.event_type == "militant_presence":
@@ -252,6 +267,7 @@ def _mentions_of(sentence: Sentence, document: Document, geocoder, city: str | N
                         target_type=target_type,
                         target=target,
                         target_confidence=target_conf,
+                        counted=bool(counted),
                     )
                 )
     return found, context_date
@@ -300,7 +316,7 @@ def _compatible(candidate: Candidate, mention: Mention) -> bool:
         if place.fine and mention.place.fine:
             return False
         coarse, fine = (place, mention.place) if not place.fine else (mention.place, place)
-        if coarse.kind == "city" and fine.city and fine.city != coarse.name:
+        if coarse.kind == "city" and fine.city != coarse.name:
             return False
         if coarse.kind == "province" and fine.province and fine.province != coarse.name:
             return False
@@ -347,6 +363,7 @@ def _new_candidate(number: int, mention: Mention) -> Candidate:
         perpetrators={},
         evidence=[],
     )
+    candidate.counted = mention.counted
     _absorb(candidate, mention)
     return candidate
 
@@ -447,6 +464,7 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
     context_date, context_until = None, -1
     all_sentences = sentences(document)
     footnote_paragraphs: dict[int, str] = {}
+    previous_places: dict[int, tuple[int, places.PlaceMention]] = {}
     for sentence in all_sentences:
         if sentence.paragraph in footnote_paragraphs:
             footnotes.setdefault(footnote_paragraphs[sentence.paragraph], []).append(sentence)
@@ -457,7 +475,15 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
             footnote_paragraphs[sentence.paragraph] = marker
             footnotes.setdefault(marker, []).append(sentence)
             continue
-        found, aggregate_date = _mentions_of(sentence, document, geocoder, city, group_names)
+        previous = previous_places.get(sentence.index - 1)
+        if previous is not None and previous[0] != sentence.paragraph:
+            previous = None
+        found, aggregate_date = _mentions_of(
+            sentence, document, geocoder, city, group_names, previous[1] if previous else None
+        )
+        named = places.find_place(_DATELINE.sub("", sentence.text, count=1), geocoder, city)
+        if named is not None and named.fine:
+            previous_places[sentence.index] = (sentence.paragraph, named)
         if aggregate_date is not None:
             context_date, context_until = aggregate_date, sentence.index + 3
         backward = _BACKWARD.search(sentence.text)
@@ -562,21 +588,34 @@ def _attach_references(candidates: list[Candidate], sentence: Sentence, group_na
 
 
 def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None:
-    """Return the candidate a mention reports again, or None for a new event."""
+    """Return the candidate a mention reports again, or None for a new event.
+
+    Latest candidates are tried first. A definite reference ("the slaughter")
+    tries the events of earlier sentences before those of its own sentence; an
+    indefinite mention joins an event of its own sentence only as a follow-up
+    clause with no place of its own ("...; more than 10 were killed").
+    """
     recent = [c for c in candidates if mention.sentence.index - c.last_sentence <= WINDOW]
-    same_sentence = [c for c in recent if c.mentions[-1].sentence.index == mention.sentence.index]
-    for candidate in reversed(recent):
-        no_own_place = mention.place is None or mention.place.confidence <= 0.3
-        follow_up = no_own_place and mention.attack_type in (None, "unknown")
-        if candidate in same_sentence and not (mention.definite or follow_up):
+    same = [c for c in recent if c.mentions[-1].sentence.index == mention.sentence.index]
+    earlier = [c for c in recent if c not in same]
+    no_own_place = mention.place is None or mention.place.confidence <= 0.35
+    follow_up = no_own_place and mention.attack_type in (None, "unknown")
+    if mention.definite:
+        order = [*reversed(earlier), *reversed(same)]
+    else:
+        order = [*reversed(same)] if follow_up else []
+        order += list(reversed(earlier))
+    own_date = mention.date is not None and mention.date_source == "own"
+    for candidate in order:
+        if own_date and not mention.definite and candidate.counted and candidate.date.value is None:
             continue
-        if _compatible(candidate, mention):
-            if mention.definite or candidate.place.value is None or mention.place is None:
-                return candidate
-            if candidate.place.value.place_id == mention.place.place_id or not (
-                candidate.place.value.fine and mention.place.fine
-            ):
-                return candidate
+        if not _compatible(candidate, mention):
+            continue
+        if mention.definite or candidate.place.value is None or mention.place is None:
+            return candidate
+        mine, theirs = candidate.place.value, mention.place
+        if mine.place_id == theirs.place_id or not (mine.fine and theirs.fine):
+            return candidate
     return None
 
 

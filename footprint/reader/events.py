@@ -170,6 +170,13 @@ def is_aggregate(clause: str) -> bool:
     return bool(_AGGREGATE.search(clause))
 
 
+_ANY = re.compile(
+    r"\b(?:every|each|any|such)\s+(?:[\w-]+\s+)?(?:attack|bombing|blast|incident|killing)\b", re.I
+)
+
+
 def is_generic(clause: str) -> bool:
-    """True when the clause speaks of attacks in general (plural, no article or count)."""
+    """True when the clause speaks of attacks in general (plural, no article or count; "every attack")."""
+    if _ANY.search(clause):
+        return True
     return bool(_GENERIC.search(clause)) and not _SPECIFIC.search(clause)

@@ -75,6 +75,11 @@ _POLICE_RANK = re.compile(r"superintendent\s*\(?$|police\W*$", re.I)
 _CLAUSE = re.compile(r",?\s+but\s+|;|\bwhereas\b|\bwhile\b|\bhowever\b", re.I)
 #: Group kinds listed for context only, never perpetrators (codebook: political parties).
 NOT_PERPETRATORS = frozenset({"political_party"})
+#: "sources claimed", "officials claimed": a reporting verb, not a claim of responsibility.
+_REPORTING_CLAIM = re.compile(
+    r"\b(?:sources?|officials?|police|he|she|they|analysts?|residents?|reports?|investigators?)\s+claimed\b",
+    re.I,
+)
 LINK_STRENGTH = {"claimed": 0, "attributed": 1, "suspected": 2}
 
 
@@ -125,7 +130,7 @@ def link_of(text: str) -> tuple[str, str, float] | None:
     """Return the (link, cue, confidence) the cue words of ``text`` give, or None for a denial."""
     if DENIAL.search(text):
         return None
-    cue = _cue(text, CLAIM_CUES)
+    cue = _cue(_REPORTING_CLAIM.sub(" ", text), CLAIM_CUES)
     if cue:
         return "claimed", cue, 0.8
     cue = _cue(text, SUSPECT_CUES)
