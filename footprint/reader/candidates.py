@@ -541,11 +541,13 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
     for number, markers in markers_of.items():
         candidate = candidates[number - 1]
         for marker in markers:
-            for note in footnotes.get(marker, []):
+            notes = footnotes.get(marker, [])
+            for note in notes:
                 if events.find_triggers(note.text) or groups.find_groups(note.text, group_names):
                     add_groups(
                         candidate, groups.find_groups(note.text, group_names), _evidence(note)
                     )
+            _bound_by_footnote(candidate, notes)
     kept = [c for c in candidates if _worth_proposing(c)]
     for candidate in kept:
         _fill_date(candidate, document)
@@ -617,6 +619,37 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
         if mine.place_id == theirs.place_id or not (mine.fine and theirs.fine):
             return candidate
     return None
+
+
+def _bound_by_footnote(candidate: Candidate, notes: list[Sentence]) -> None:
+    """Date an undated event by the report its footnote cites (codebook, dates rule 3).
+
+    The event happened on or before the report: an attack or arrest in the
+    week before it (best estimate the day before), a militant presence in the
+    year up to it.
+    """
+    if candidate.date.value is not None or not notes:
+        return
+    cited = [
+        d
+        for note in notes
+        for d in dates_.find_dates(note.text, None)
+        if d.precision == "day" and d.start is not None
+    ]
+    if not cited:
+        return
+    report = min(d.start for d in cited)
+    evidence = _evidence(notes[0])
+    if candidate.event_type.value == "militant_presence":
+        bound = dates_.make_range(dt.date(report.year, 1, 1), report, cited[0].phrase, 0.5)
+    else:
+        bound = replace(
+            dates_.make_range(report - dt.timedelta(days=7), report, cited[0].phrase, 0.5),
+            best=report - dt.timedelta(days=1),
+        )
+    candidate.date = Value(bound, 0.5, evidence, f"on or before the report of {report:%Y-%m-%d}")
+    if evidence not in candidate.evidence:
+        candidate.evidence.append(evidence)
 
 
 def _worth_proposing(candidate: Candidate) -> bool:

@@ -80,6 +80,12 @@ _REPORTING_CLAIM = re.compile(
     r"\b(?:sources?|officials?|police|he|she|they|analysts?|residents?|reports?|investigators?)\s+claimed\b",
     re.I,
 )
+#: Bare "Taliban" is the TTP only when the text says the fighters come from Pakistan's
+#: tribal areas, and then as suspected (codebook, perpetrators and links).
+TTP = "Tehrik-i-Taliban Pakistan"
+_TRIBAL_TALIBAN = re.compile(
+    r"\bTaliban (?:militants|fighters|operatives)? ?(?:from|of) (?:the )?(?:tribal (?:areas|regions?|belt)|FATA|Waziristan)\b"
+)
 LINK_STRENGTH = {"claimed": 0, "attributed": 1, "suspected": 2}
 
 
@@ -148,6 +154,11 @@ def find_groups(text: str, groups: GroupNames | None = None) -> list[GroupMentio
     long_pattern, short_pattern, spellings = _pattern(groups)
     lookup = {s.lower(): n for s, n in spellings.items()}
     found: dict[str, GroupMention] = {}
+    tribal = _TRIBAL_TALIBAN.search(text)
+    if tribal:
+        found[TTP] = GroupMention(
+            TTP, tribal.group(0), "suspected", tribal.group(0), 0.5, tribal.start()
+        )
     matches = sorted(
         [*long_pattern.finditer(text), *short_pattern.finditer(text)], key=lambda m: m.start()
     )
@@ -166,6 +177,6 @@ def find_groups(text: str, groups: GroupNames | None = None) -> list[GroupMentio
         if name == "Sipah-e-Sahaba Pakistan" and written.upper() == "SSP":
             if _POLICE_RANK.search(text[max(0, match.start() - 20) : match.start()]):
                 continue
-        if name not in found:
+        if name not in found or (name == TTP and found[name].confidence == 0.5):
             found[name] = GroupMention(name, written, link[0], link[1], link[2], match.start())
     return list(found.values())

@@ -20,7 +20,7 @@ ABBREVIATIONS = frozenset(
     "u.s u.k e.g i.e vs etc inc co ltd jr sr prof rev gov sen rep".split()
 )
 
-_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_END = re.compile(r"[.!?][\"”’')\]⁰¹²³⁴⁵⁶⁷⁸⁹]*\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 @dataclass(frozen=True)
