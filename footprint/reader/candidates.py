@@ -203,7 +203,9 @@ def _mentions_of(
         ]
         counted = _COUNTED.search(clause)
         vague = bool(dates_.VAGUE.search(clause))
-        own_date = next((d for d in clause_dates if not d.relative_to_event), None)
+        anchor = counted.start() if counted else trigger.position
+        absolute = [d for d in clause_dates if not d.relative_to_event]
+        own_date = min(absolute, key=lambda d: abs(d.position - anchor)) if absolute else None
         if events.is_aggregate(clause) and not counted:
             context_date = own_date or context_date
             continue
@@ -216,7 +218,11 @@ def _mentions_of(
         if place is not None and not place.fine and places.names_elsewhere(clause):
             if not re.search(rf"\b{re.escape(place.name)}\b", clause):
                 continue
-        if place is None and previous_place is not None:
+        if (
+            place is None
+            and previous_place is not None
+            and trigger.event_type == "militant_presence"
+        ):
             place = replace(previous_place, confidence=0.35)
         if place is None and city_place is not None:
             place = city_place
@@ -312,7 +318,8 @@ def _compatible(candidate: Candidate, mention: Mention) -> bool:
         if mention.date.start > date.end or mention.date.end < date.start:
             return False
     place = candidate.place.value
-    if place is not None and mention.place is not None and place.place_id != mention.place.place_id:
+    mention_place = mention.place if mention.place and mention.place.confidence > 0.35 else None
+    if place is not None and mention_place is not None and place.place_id != mention_place.place_id:
         if place.fine and mention.place.fine:
             return False
         coarse, fine = (place, mention.place) if not place.fine else (mention.place, place)
