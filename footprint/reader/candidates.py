@@ -224,6 +224,8 @@ def _mentions_of(
             and trigger.event_type == "militant_presence"
         ):
             place = replace(previous_place, confidence=0.35)
+        if place is None and city_place is not None and _THE_PROVINCE.search(clause):
+            place = _province_place(geocoder, city_place)
         if place is None and city_place is not None:
             place = city_place
         if trigger.event_type == "militant_presence":
@@ -285,6 +287,17 @@ def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
         return None
     place = places.find_place(city, geocoder, None)
     return replace(place, confidence=0.3) if place is not None else None
+
+
+_THE_PROVINCE = re.compile(r"\b(?:in|across|of) the (?:restive |troubled )?province\b", re.I)
+
+
+def _province_place(geocoder, city_place: places.PlaceMention) -> places.PlaceMention | None:
+    """The province of the article's city, for "in the province"."""
+    if not city_place.province:
+        return None
+    place = places.find_place(city_place.province, geocoder, None)
+    return replace(place, confidence=0.4) if place is not None else None
 
 
 def _without_groups(clause: str, found: list[groups.GroupMention]) -> str:
@@ -669,7 +682,8 @@ def _worth_proposing(candidate: Candidate) -> bool:
         return place is not None and (fine or own_date or bool(candidate.perpetrators))
     if place is None and not toll:
         return False
-    return own_date or fine or toll
+    claimed = any(v.value == "claimed" for v in candidate.perpetrators.values())
+    return own_date or fine or toll or claimed or candidate.counted
 
 
 def _fill_date(candidate: Candidate, document: Document) -> None:
