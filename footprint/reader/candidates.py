@@ -452,6 +452,8 @@ def add_groups(candidate: Candidate, found: list[groups.GroupMention], evidence:
     for mention in found:
         current = candidate.perpetrators.get(mention.group)
         strength = groups.LINK_STRENGTH[mention.link]
+        if current is not None and not mention.cue:
+            continue  # a sentence without a cue word cannot strengthen a link
         if current is None or strength < groups.LINK_STRENGTH[current.value]:
             candidate.perpetrators[mention.group] = Value(
                 mention.link, mention.confidence, evidence, mention.cue
@@ -599,7 +601,11 @@ def _attach_references(candidates: list[Candidate], sentence: Sentence, group_na
     elif _SINGULAR_REFERENCE.search(sentence.text):
         targets_ = recent[-1:]
     else:
-        previous = [c for c in candidates if sentence.index - c.last_sentence == 1]
+        previous = [
+            c
+            for c in candidates
+            if sentence.index - c.last_sentence == 1 and c.event_type.value in ("attack", "arrest")
+        ]
         if not previous or not all(g.cue for g in found):
             return
         targets_ = previous[-1:]

@@ -25,6 +25,10 @@ PRECISION_OF_KIND = {"landmark": "site", "neighbourhood": "neighbourhood", "town
                      "district": "district", "city": "city", "province": "province"}  # fmt: skip
 
 
+#: Lowest geocoder score (0-1) a fuzzy match in running text must reach.
+FUZZY_MIN = 0.95
+
+
 @dataclass(frozen=True)
 class PlaceMention:
     """A place an event happened at, as the geocoder resolved it."""
@@ -86,6 +90,10 @@ def find_place(clause: str, geocoder, context: str | None) -> PlaceMention | Non
         return None
     score = (result.score or 0) / 100
     if result.kind in FINE_KINDS and score < 0.88:
+        return None
+    if result.method == "fuzzy" and score < FUZZY_MIN:
+        # a loose spelling match inside running text is more often a common word
+        # ("the metropolis") than a place
         return None
     confidence = 0.8 * score if result.kind in FINE_KINDS else 0.5 * score
     return _mention(result, confidence)
