@@ -90,7 +90,7 @@ def layer_ids(spec: dict, layer_id: str) -> list[str]:
     return sorted(row["event_id"] for row in layer["data"])
 
 
-def test_app_lists_all_eight_pages():
+def test_app_lists_all_nine_pages():
     assert app_pages() == [
         "pages/map.py",
         "pages/timeline.py",
@@ -99,6 +99,7 @@ def test_app_lists_all_eight_pages():
         "pages/events.py",
         "pages/briefing.py",
         "pages/upload.py",
+        "pages/from_text.py",
         "pages/batches.py",
     ]
 

@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from footprint.data import store
-from footprint.importers import pipeline
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "reader-page-password"
@@ -90,8 +89,15 @@ def test_paste_review_accept_store_and_undo(database):
     assert len(stored) == 1 and len(batches) == 1
     assert stored.iloc[0]["attack_type"] == "bombing"
     assert stored.iloc[0]["geo_matched_name"] == "Saddar"
-    # undo removes the batch whole
-    assert pipeline.undo(engine, 1, "analyst") == 1
+    # the batch is undone on the Batches page, whole
+    at.switch_page("pages/batches.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="batches_undo_select").set_value(1)
+    at.checkbox(key="batches_undo_sure").check()
+    at.run()
+    at.button(key="batches_undo").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Batch 1 undone: 1 events removed."
     with engine.connect() as connection:
         assert store.read_events(connection)["batch_id"].eq(1).sum() == 0
 
