@@ -200,6 +200,12 @@ def test_number_words(text, value):
         ("Rangers raided the MQM office.", []),
         # "is" is not Islamic State
         ("The city is calm and this is new.", []),
+        # a group asked to join is a recruitment target, not a perpetrator
+        (
+            "Police said IS militants approached militants of Jaish-e-Muhammad to join them.",
+            [("Islamic State", "attributed")],
+        ),
+        ("Sources claimed the TTP was behind it.", [("Tehrik-i-Taliban Pakistan", "attributed")]),
     ],
 )
 def test_groups_and_links(text, expected):
@@ -275,6 +281,20 @@ def test_negations_threats_and_general_statements_are_not_events(text, geocoder)
 def test_places_most_specific_wins(text, dateline, name, precision, geocoder):
     (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
     assert (candidate.place.value.name, candidate.place.value.precision) == (name, precision)
+
+
+def test_a_presence_is_where_the_militants_were_hiding(geocoder):
+    text = (
+        "An inquiry into the bombing at Saddar showed that militants had been hiding in "
+        "Sohrab Goth since July 2014."
+    )
+    found = [
+        c
+        for c in read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+        if c.event_type.value == "militant_presence"
+    ]
+    assert [c.place.value.name for c in found] == ["Sohrab Goth"]
+    assert (found[0].date.value.start, found[0].date.value.end) == (D(2014, 7, 1), PUBLISHED)
 
 
 def test_events_elsewhere_are_not_coded(geocoder):

@@ -163,7 +163,8 @@ def _primary(triggers: list[events.Trigger], clause: str) -> events.Trigger | No
     if arrest:
         return arrest
     attack = by_type.get("attack")
-    if attack and attack.attack_type != "unknown":
+    presence = by_type.get("militant_presence")
+    if attack and attack.attack_type != "unknown" and not (attack.definite and presence):
         return attack
     for kind in ("militant_presence", "other", "attack"):
         if kind in by_type:
@@ -212,7 +213,18 @@ def _mentions_of(
         if events.is_generic(clause) and not counted and not (own_date and not vague):
             continue
         place_text = _without_groups(clause, sentence_groups)
+        if trigger.event_type == "militant_presence" and _LOCATIVE.search(trigger.phrase):
+            # "were hiding in X", "working in X": the place is the one after these words,
+            # not one the clause names for something else before them
+            place_text = _without_groups(clause[trigger.position :], sentence_groups)
         place = places.find_place(place_text, geocoder, city)
+        listed = (
+            places.find_places(place_text, geocoder, city)
+            if trigger.event_type == "militant_presence"
+            else []
+        )
+        if place is None and listed:
+            place = listed[0]
         if place is None and places.names_elsewhere(clause):
             continue
         if place is not None and not place.fine and places.names_elsewhere(clause):
@@ -229,7 +241,7 @@ def _mentions_of(
         if place is None and city_place is not None:
             place = city_place
         if trigger.event_type == "militant_presence":
-            spots = places.find_places(place_text, geocoder, city) or ([place] if place else [None])
+            spots = listed or ([place] if place else [None])
         else:
             spots = [place]
         copies = _NUMBERS.get(counted.group("n").lower(), 1) if counted else 1
@@ -289,6 +301,7 @@ def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
     return replace(place, confidence=0.3) if place is not None else None
 
 
+_LOCATIVE = re.compile(r"\b(?:hiding|refuge|working|operating|based|located)\b", re.I)
 _THE_PROVINCE = re.compile(r"\b(?:in|across|of) the (?:restive |troubled )?province\b", re.I)
 
 

@@ -93,7 +93,7 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.8,
     ),
     (
-        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|were hiding|was hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|shifted his base|moved (?:his|their) base|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
+        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|(?:were|was|are|is|been) hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|shifted his base|moved (?:his|their) base|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
         "militant_presence",
         None,
         None,

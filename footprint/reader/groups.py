@@ -76,6 +76,11 @@ ATTRIBUTE_CUES = (
 DENIAL = re.compile(r"\bden(?:y|ied|ies)\b|\bdisown\w*\b|\brejected (?:the )?claim", re.I)
 _POLICE_RANK = re.compile(r"superintendent\s*\(?$|police\W*$", re.I)
 _CLAUSE = re.compile(r",?\s+but\s+|;|\bwhereas\b|\bwhile\b|\bhowever\b", re.I)
+#: Words before a group that make it the target of recruitment ("asked militants of X to join").
+_RECRUITED = re.compile(
+    r"\b(?:asked|approached|invited|urged|contacted|offered|recruit(?:ed|ing|s)?(?: from)?)\b[^.;:]{0,60}$",
+    re.I,
+)
 #: Group kinds listed for context only, never perpetrators (codebook: political parties).
 NOT_PERPETRATORS = frozenset({"political_party"})
 #: "sources claimed", "officials claimed": a reporting verb, not a claim of responsibility.
@@ -177,6 +182,8 @@ def find_groups(text: str, groups: GroupNames | None = None) -> list[GroupMentio
             continue
         written = match.group(0)
         name = lookup.get(written.lower()) or groups.lookup(written).name
+        if _RECRUITED.search(text[max(0, match.start() - 70) : match.start()]):
+            continue  # asked to join, approached: a recruitment target, not a perpetrator
         if name == "Sipah-e-Sahaba Pakistan" and written.upper() == "SSP":
             if _POLICE_RANK.search(text[max(0, match.start() - 20) : match.start()]):
                 continue
