@@ -109,7 +109,8 @@ st.caption(
     )
 )
 editable = ["accept", *schema.EVENT_COLUMNS]
-edited = st.data_editor(
+rows_column, evidence_column = st.columns([3, 2])
+edited = rows_column.data_editor(
     rows,
     key="fromtext_editor",
     hide_index=True,
@@ -131,13 +132,13 @@ edited = st.data_editor(
     },
 )
 
-shown = st.selectbox(
+shown = evidence_column.selectbox(
     "Evidence of",
     list(edited["event_id"]),
     key="fromtext_evidence_of",
     format_func=lambda i: f"{i}: lines {edited.set_index('event_id').loc[i, 'evidence_lines']}",
 )
-st.html(
+evidence_column.html(
     highlight_html(
         document.lines, evidence_lines(edited.set_index("event_id").loc[shown, "evidence_lines"])
     )
