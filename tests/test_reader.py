@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from footprint.reader import casualties, events, from_text, groups, read_bytes, read_document
+from footprint.reader import (
+    casualties,
+    events,
+    from_text,
+    groups,
+    read_bytes,
+    read_document,
+    targets,
+)
 from footprint.reader.dates import find_dates
 from footprint.reader.document import ReaderInputError, html_to_text
 from footprint.reader.numbers import parse_number
@@ -250,6 +258,34 @@ def test_event_types(text, event_type, attack_type):
 )
 def test_negations_threats_and_general_statements_are_not_events(text, geocoder):
     assert read_document(from_text(text, "t.txt", PUBLISHED), geocoder) == []
+
+
+# --- targets ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, event_type, expected",
+    [
+        ("a suicide attacker targeted a Rangers patrol van", "attack", "military"),
+        ("killing two soldiers", "attack", "military"),
+        ("a head constable was killed", "attack", "police"),
+        ("a shop run by a trader belonging to the Bohra community", "attack", "religious_minority"),
+        ("the bombing of a Shia procession", "attack", "sectarian"),
+        ("a journalist was abducted", "attack", "media"),
+        ("the convoy of the party leader", "attack", "political"),
+        ("a Chinese engineer was kidnapped", "attack", "foreigners"),
+        ("a school teacher was killed", "attack", "education"),
+        ("militants hijacked an oil tanker", "attack", "business"),
+        ("killing 45 passengers", "attack", "civilians"),
+        # "Army" in a group's name is not the army
+        ("the Balochistan Liberation Army claimed the blast", "attack", "unknown"),
+        ("police arrested three suspects", "arrest", "militants"),
+        ("police arrested 40 Afghan and Uzbek nationals", "arrest", "foreigners"),
+        ("militants were hiding in Sohrab Goth", "militant_presence", None),
+    ],
+)
+def test_target_types(text, event_type, expected):
+    assert targets.target_type(text, event_type)[0] == expected
 
 
 # --- places ----------------------------------------------------------------------

@@ -197,11 +197,7 @@ def _mentions_of(
             continue
         if events.is_negated(clause, trigger) or events.is_irrealis(clause, trigger):
             continue
-        clause_dates = [
-            d
-            for d in dates_.find_dates(clause, document.published)
-            if not d.relative_to_event or True
-        ]
+        clause_dates = dates_.find_dates(clause, document.published)
         counted = _COUNTED.search(clause)
         vague = bool(dates_.VAGUE.search(clause))
         anchor = counted.start() if counted else trigger.position

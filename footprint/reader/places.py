@@ -101,14 +101,12 @@ def find_place(clause: str, geocoder, context: str | None) -> PlaceMention | Non
 
 def find_places(clause: str, geocoder, context: str | None) -> list[PlaceMention]:
     """Return every distinct place finer than a city in a clause ("Quid Abad, Sohrab Goth and Kiamaree")."""
-    chosen: list[tuple[int, int]] = []
     found: list[PlaceMention] = []
     parts = [p for p in re.split(r",|\band\b|\bor\b|;", clause) if p.strip()]
     for part in parts:
         place = find_place(part, geocoder, context)
         if place and place.fine and all(p.place_id != place.place_id for p in found):
             found.append(place)
-    del chosen
     return found
 
 
