@@ -274,6 +274,12 @@ metrics[2].metric("With errors", f"{preview.rows_read - valid:,}")
 metrics[3].metric("Geocoded", f"{preview.placement.geocoded:,}")
 metrics[4].metric("Placed more precisely", f"{preview.placement.precision_upgraded:,}")
 metrics[5].metric("Probable duplicates", f"{len(preview.duplicates):,}")
+if preview.placement.upgraded_from:
+    upgraded = ", ".join(
+        f"{count:,} from {escape_markdown(preview.columns.get(name, name))}"
+        for name, count in preview.placement.upgraded_from.items()
+    )
+    st.caption(f"Rows placed more precisely than their city centre: {upgraded}.")
 
 if preview.problems:
     st.subheader("Problems")

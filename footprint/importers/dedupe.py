@@ -377,3 +377,48 @@ def find_duplicates(
             )
         )
     return pairs
+
+
+def add_identical_rows(
+    pairs: list[DuplicatePair],
+    frame: pd.DataFrame,
+    identical: dict[int, int],
+    usable: np.ndarray | None = None,
+) -> list[DuplicatePair]:
+    """Add (or put first) a pair for each row whose every cell repeats an earlier row's.
+
+    Exports with too few columns to tell two attacks apart (several on one
+    day in one city) give such rows; they are probable duplicates for an
+    analyst to decide, not errors.
+
+    Parameters
+    ----------
+    pairs : list of DuplicatePair
+        From :func:`find_duplicates`.
+    frame : DataFrame
+        The uploaded rows (``event_id``, ``_line``).
+    identical : dict
+        ``{line: earlier line}`` (``MappedRows.identical``).
+    usable : array of bool, optional
+        Rows taking part (rows with errors do not).
+    """
+    if not identical:
+        return pairs
+    lines = frame["_line"].to_numpy()
+    position = {int(line): i for i, line in enumerate(lines)}
+    ids = frame["event_id"].to_numpy(dtype=object)
+    by_index = {pair.index: pair for pair in pairs}
+    for line, first in identical.items():
+        i, j = position.get(line), position.get(first)
+        if i is None or j is None or (usable is not None and not (usable[i] and usable[j])):
+            continue
+        by_index[i] = DuplicatePair(
+            index=i,
+            line=int(line),
+            other_kind="file",
+            other_id=str(ids[j]),
+            other_line=int(first),
+            score=1.0,
+            reasons=(f"every exported column is the same as line {first}",),
+        )
+    return [by_index[i] for i in sorted(by_index)]

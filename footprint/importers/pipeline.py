@@ -80,11 +80,16 @@ class Preview:
     geocoder_used: bool = True
     stored_matches: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
         """The format's short name."""
         return self.detection.format
+
+    def detection_columns(self) -> dict[str, str]:
+        """Contract column -> the file column it came from."""
+        return dict(self.columns)
 
     @property
     def rows_read(self) -> int:
@@ -333,6 +338,7 @@ def prepare(
     duplicates = dedupe.find_duplicates(
         placed, stored_frame, usable, progress=lambda f: dedupe_step(f, "Looking for duplicates")
     )
+    duplicates = dedupe.add_identical_rows(duplicates, placed, mapped.identical, usable)
     timings["dedupe"] = time.perf_counter() - clock
     stored_matches = None
     if stored_frame is not None:
@@ -355,6 +361,7 @@ def prepare(
         geocoder_used=geocoder is not None,
         stored_matches=stored_matches,
         timings=timings,
+        columns=dict(mapped.columns),
     )
 
 
@@ -585,7 +592,8 @@ def summary(
     """Return the JSON summary the command line prints.
 
     Keys: file, format, rows_read, stored, rejected, rejected_reasons,
-    warnings, warning_list, geocoded, precision_upgraded, probable_duplicates,
+    warnings, warning_list, geocoded, precision_upgraded, precision_upgraded_from
+    (rows upgraded per file column whose text placed them), probable_duplicates,
     duplicates, batch_id, already_uploaded, timings.
     """
     decisions = {**default_decisions(preview), **(decisions or {})}
@@ -606,6 +614,10 @@ def summary(
         "warning_list": [_problem_dict(p) for p in preview.warnings[:200]],
         "geocoded": preview.placement.geocoded,
         "precision_upgraded": preview.placement.precision_upgraded,
+        "precision_upgraded_from": {
+            preview.detection_columns().get(name, name): count
+            for name, count in preview.placement.upgraded_from.items()
+        },
         "on_city_centre": preview.placement.on_centroid,
         "probable_duplicates": len(preview.duplicates),
         "duplicates": [
