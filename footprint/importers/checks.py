@@ -540,9 +540,17 @@ def report_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def report_csv(problems: list[Problem]) -> bytes:
-    """Return the problem report as UTF-8 CSV (with BOM, so Excel reads it)."""
+    """Return the problem report as UTF-8 CSV (with BOM, so Excel reads it).
+
+    Values quoted from the upload that a spreadsheet would run as formulas
+    are neutralised (:func:`footprint.data.exports.neutralise_formulas`).
+    """
+    from footprint.data.exports import neutralise_formulas
+
     buffer = io.StringIO()
-    report_frame(problems).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    neutralise_formulas(report_frame(problems)).to_csv(
+        buffer, index=False, quoting=csv.QUOTE_MINIMAL
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
