@@ -11,7 +11,6 @@ decisions by ``footprint.auth``. Uploaded text is shown only as data
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -44,17 +43,24 @@ def upload_engine(database_url: str):
 
 def sign_in() -> None:
     """Check the typed password (the sign-in button's callback)."""
-    failures = st.session_state.get("upload_failures", 0)
-    wait = auth.locked_for(failures, st.session_state.get("upload_last_failure"), time.monotonic())
+    name = auth.analyst_name(st.session_state.get("upload_name"))
+    if not name:
+        st.session_state["upload_sign_in_message"] = (
+            "Give your name: batches record who uploaded them."
+        )
+        st.session_state["upload_password"] = ""
+        return
+    ok, wait = auth.THROTTLE.attempt(
+        st.context.ip_address, st.session_state.get("upload_password"), config.password
+    )
     if wait:
-        st.session_state["upload_sign_in_message"] = f"Too many wrong passwords: wait {wait:.0f} s."
-    elif auth.password_matches(st.session_state.get("upload_password"), config.password):
-        st.session_state["upload_analyst"] = {"name": "analyst", "method": auth.PASSWORD}
-        st.session_state["upload_failures"] = 0
+        st.session_state["upload_sign_in_message"] = (
+            f"Too many wrong passwords: wait {wait:.0f} s before trying again."
+        )
+    elif ok:
+        st.session_state["upload_analyst"] = {"name": name, "method": auth.PASSWORD}
         st.session_state["upload_sign_in_message"] = None
     else:
-        st.session_state["upload_failures"] = failures + 1
-        st.session_state["upload_last_failure"] = time.monotonic()
         st.session_state["upload_sign_in_message"] = "That is not the analyst password."
     st.session_state["upload_password"] = ""
 
@@ -95,6 +101,12 @@ else:
         st.button("Sign out", key="upload_sign_out", on_click=sign_out)
     else:
         with st.form("upload_sign_in_form"):
+            st.text_input(
+                "Your name",
+                key="upload_name",
+                max_chars=auth.MAX_NAME_LENGTH,
+                help="Recorded with each batch you upload or undo.",
+            )
             st.text_input("Analyst password", type="password", key="upload_password")
             st.form_submit_button("Sign in", on_click=sign_in, key="upload_sign_in")
         if st.session_state.get("upload_sign_in_message"):

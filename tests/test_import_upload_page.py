@@ -37,6 +37,7 @@ def open_upload_page() -> AppTest:
 def signed_in(monkeypatch) -> AppTest:
     monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
     at = open_upload_page()
+    at.text_input(key="upload_name").set_value("Test Analyst")
     at.text_input(key="upload_password").set_value(PASSWORD)
     at.button(key="upload_sign_in").click().run()
     assert not at.exception, at.exception
@@ -94,7 +95,8 @@ def test_viewers_see_only_the_sign_in(database, monkeypatch):
     monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
     at = open_upload_page()
     assert len(at.get("file_uploader")) == 0
-    assert [t.key for t in at.text_input] == ["upload_password"]
+    assert [t.key for t in at.text_input] == ["upload_name", "upload_password"]
+    at.text_input(key="upload_name").set_value("Visitor")
     at.text_input(key="upload_password").set_value("wrong")
     at.button(key="upload_sign_in").click().run()
     assert [e.value for e in at.error] == ["That is not the analyst password."]
@@ -117,7 +119,10 @@ def test_sign_in_upload_preview_confirm(database, monkeypatch):
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Stored batch 1: ")
     (batch,) = uploaded_batches(database)
-    assert (batch.file_name, batch.uploaded_by) == ("footprint_template_example.csv", "analyst")
+    assert (batch.file_name, batch.uploaded_by) == (
+        "footprint_template_example.csv",
+        "Test Analyst",
+    )
     # example row 2 repeats a seed event (the 2014 airport attack) and is skipped by default
     assert batch.rows_stored + int("duplicates skipped" in at.success[0].value) == 3
     # the app re-reads the store: the new events are in every page's frame
@@ -258,3 +263,36 @@ def test_openid_connect_sign_in_when_an_auth_section_is_configured(database):
     assert not at.exception, at.exception
     assert len(at.get("file_uploader")) == 1
     assert at.session_state["upload_analyst"]["name"] == "ana@example.org"
+
+
+def _try_password(password: str, name: str = "Visitor") -> AppTest:
+    """A new browser session trying one password (nothing carried over)."""
+    at = open_upload_page()
+    at.text_input(key="upload_name").set_value(name)
+    at.text_input(key="upload_password").set_value(password)
+    at.button(key="upload_sign_in").click().run()
+    return at
+
+
+def test_lockout_holds_across_new_sessions(database, monkeypatch):
+    monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
+    from footprint import auth
+
+    for _ in range(auth.MAX_PROCESS_FAILURES):
+        at = _try_password("wrong")
+        assert [e.value for e in at.error] == ["That is not the analyst password."]
+    # a new session with the right password is still refused: the count is the process's
+    at = _try_password(PASSWORD)
+    assert at.error and at.error[0].value.startswith("Too many wrong passwords: wait")
+    assert len(at.get("file_uploader")) == 0
+    assert "upload_analyst" not in at.session_state
+
+
+def test_name_is_asked_and_recorded_at_sign_in(database, monkeypatch):
+    monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
+    at = _try_password(PASSWORD, name="  ")
+    assert at.error[0].value == "Give your name: batches record who uploaded them."
+    assert len(at.get("file_uploader")) == 0
+    at = _try_password(PASSWORD, name="  Sana   Baloch ")
+    assert at.session_state["upload_analyst"]["name"] == "Sana Baloch"
+    assert len(at.get("file_uploader")) == 1

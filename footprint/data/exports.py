@@ -30,10 +30,10 @@ page shows, so that its downloads hold exactly what the table shows;
 from __future__ import annotations
 
 import io
-import re
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
