@@ -37,6 +37,8 @@ Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
 #: Rows handed to ``store.insert_events`` at a time (all in one transaction).
 INSERT_CHUNK = 10_000
+#: How long a commit keeps retrying while another import holds the store (seconds).
+COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
 
 
@@ -81,6 +83,8 @@ class Preview:
     stored_matches: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    #: The newest batch stored when the file was prepared (0: none, or no store).
+    last_batch_id: int = 0
 
     @property
     def format(self) -> str:
@@ -299,10 +303,11 @@ def prepare(
     clock = time.perf_counter()
     _step(progress, 0.3, 0.35)(0.0, "Checking rows")
     problems += checks.check_rows(frame, mapped.columns)
-    already_uploaded, stored_frame = None, None
+    already_uploaded, stored_frame, last_batch_id = None, None, 0
     if engine is not None:
         with engine.connect() as connection:
             already_uploaded = store.find_batch_by_sha256(connection, digest)
+            last_batch_id = store.last_batch_id(connection)
             existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
             stored_frame = store.read_events(connection)
         problems += _already_stored(frame, existing, mapped.columns)
@@ -362,6 +367,7 @@ def prepare(
         stored_matches=stored_matches,
         timings=timings,
         columns=dict(mapped.columns),
+        last_batch_id=last_batch_id,
     )
 
 
@@ -489,10 +495,17 @@ def commit(
     progress : callable, optional
         ``progress(fraction, message)``.
 
+    While another import holds the store (SQLite allows one writer), the
+    commit waits (each try up to ``store.BUSY_TIMEOUT_SECONDS``) and retries
+    for up to :data:`COMMIT_TIMEOUT_SECONDS`, then refuses with a message;
+    "database is locked" never reaches the analyst. A batch stored since the
+    file was prepared is checked for probable duplicates of these rows.
+
     Raises
     ------
     ImportRefused
-        When the file was uploaded before, or nothing in it can be stored.
+        When the file was uploaded before, nothing in it can be stored, the
+        store stayed busy, or another upload stored probable duplicates meanwhile.
     """
     clock = time.perf_counter()
     if preview.already_uploaded:
@@ -520,6 +533,40 @@ def commit(
         for i in events_frame["event_id"]
         if i in preview.names_as_written
     }
+    deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
+    while True:
+        try:
+            batch_id = _store(
+                engine, preview, events_frame, names, merges, rejected, uploaded_by, progress
+            )
+            break
+        except sa.exc.OperationalError as error:
+            if not store.is_busy(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise ImportRefused(
+                    f"The store was busy with another import for more than "
+                    f"{COMMIT_TIMEOUT_SECONDS:.0f} s, so nothing of {preview.file_name} was "
+                    "stored.",
+                    "Try again when the other import has finished (see Batch history).",
+                ) from error
+            if progress:
+                progress(0.05, "The store is busy with another import; waiting and retrying")
+            time.sleep(1.0)
+    if progress:
+        progress(1.0, "Stored")
+    return CommitResult(
+        batch_id=batch_id,
+        stored=len(events_frame),
+        merged=len(merges),
+        skipped=skipped - len(merges),
+        rejected=rejected,
+        seconds=time.perf_counter() - clock,
+    )
+
+
+def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, progress) -> int:
+    """Store one batch in one transaction; return its id (see :func:`commit`)."""
     try:
         with engine.begin() as connection:
             if store.find_batch_by_sha256(connection, preview.sha256):
@@ -527,6 +574,7 @@ def commit(
                     f"{preview.file_name} was uploaded by someone else meanwhile.",
                     "Nothing was stored; see Batch history.",
                 )
+            _check_against_newer_batches(connection, preview, events_frame)
             batch_id = store.create_batch(
                 connection,
                 file_name=preview.file_name,
@@ -562,16 +610,34 @@ def commit(
             "nothing was stored.",
             "Upload the file again to see what is new.",
         ) from error
-    if progress:
-        progress(1.0, "Stored")
-    return CommitResult(
-        batch_id=batch_id,
-        stored=len(events_frame),
-        merged=len(merges),
-        skipped=skipped - len(merges),
-        rejected=rejected,
-        seconds=time.perf_counter() - clock,
-    )
+    return batch_id
+
+
+def _check_against_newer_batches(connection, preview: Preview, events_frame) -> None:
+    """Refuse when a batch stored since :func:`prepare` probably holds some of these rows.
+
+    Two files imported at once are each checked against the store as it was
+    when they were prepared; the second to commit is checked here, inside its
+    own transaction, against what the first stored.
+    """
+    if preview.last_batch_id is None or store.last_batch_id(connection) <= preview.last_batch_id:
+        return
+    newer = store.read_batch_events(connection, preview.last_batch_id)
+    if newer.empty or events_frame.empty:
+        return
+    rows = events_frame.assign(_line=preview.frame.loc[events_frame.index, "_line"])
+    pairs = [
+        p
+        for p in dedupe.find_duplicates(rows.reset_index(drop=True), newer)
+        if p.other_kind == "stored"
+    ]
+    if pairs:
+        lines = ", ".join(str(p.line) for p in pairs[:10]) + (", ..." if len(pairs) > 10 else "")
+        raise ImportRefused(
+            f"While {preview.file_name} was being reviewed, another upload stored events that "
+            f"{len(pairs)} of its rows probably duplicate (lines {lines}); nothing was stored.",
+            "Upload the file again to review those rows against the new events.",
+        )
 
 
 def undo(engine: Engine, batch_id: int, undone_by: str) -> int:
