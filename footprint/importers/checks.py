@@ -631,10 +631,13 @@ def escape_markdown(text: object) -> str:
     """Return text with Markdown's markup characters escaped, for messages quoting uploads.
 
     Links, images, emphasis, code, HTML, tables, headings, colour directives
-    (``:red[...]``) and maths all need one of these characters.
+    (``:red[...]``), icons (``:material/lock:``) and maths all need one of
+    these characters. This is the one helper every page uses for
+    data-derived text (group names, URL filter values, uploaded values) that
+    reaches Markdown.
     """
     out = str(text)
-    for char in "\\`*_[]<>#|~$":
+    for char in "\\`*_[]<>#|~$:":
         out = out.replace(char, "\\" + char)
     return out
 
