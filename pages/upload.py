@@ -251,7 +251,7 @@ if preview is None:
             )
             try:
                 mapping.save_mapping(candidate)
-            except (mapping.MappingError, OSError) as error:
+            except (mapping.MappingError, ImportRefused, OSError) as error:
                 st.error(escape_markdown(str(error)))
             else:
                 st.session_state["upload_mapping"] = candidate
