@@ -163,7 +163,11 @@ def test_an_unknown_format_is_mapped_and_the_mapping_saved(database, monkeypatch
     at = signed_in(monkeypatch)
     data = b"Incident date,Lat,Lng,Place,Group,Dead\n13/05/2015,24.92,67.095,Gulshan,TTP,3\n25/05/2015,24.93,67.09,Gulshan,,\n"
     upload(at, "police log.csv", data)
-    assert "match no known format" in at.error[0].value
+    # a step, not a red error, with a suggestion for each field from the header names
+    assert not at.error
+    assert "match no known format" in at.info[0].value
+    suggestion = next(c.value for c in at.caption if c.value.startswith("Suggested from"))
+    assert "latitude ← Lat" in suggestion and "killed ← Dead" in suggestion
     assert at.selectbox(key="upload_map_latitude").value == "Lat"
     assert at.selectbox(key="upload_map_killed").value == "Dead"
     at.text_input(key="upload_map_source").set_value("policelog")
@@ -206,6 +210,9 @@ def test_duplicates_are_shown_side_by_side_and_can_be_merged(database, monkeypat
     assert table.iloc[0]["other"] == "stored: p-1"
     assert table.iloc[0]["decision"] == "skip"
     assert table.iloc[0]["new_killed"] == table.iloc[0]["other_killed"] == "2"
+    # the bulk controls are there (their rule: test_import_pipeline)
+    assert at.slider(key="upload_bulk_skip_at").value == 0.8
+    assert at.toggle(key="upload_bulk_keep_file").disabled  # no within-file pair here
     at.session_state["upload_duplicates"] = {
         "edited_rows": {0: {"decision": "merge"}},
         "added_rows": [],

@@ -637,9 +637,10 @@ def escape_markdown(text: object) -> str:
     reaches Markdown.
     """
     out = str(text)
-    for char in "\\`*_[]<>#|~$:":
+    for char in "\\`*_[]<>#|~$":
         out = out.replace(char, "\\" + char)
-    return out
+    # a colon starts a directive or an icon only when a letter follows it
+    return re.sub(r":(?=[A-Za-z])", r"\\:", out)
 
 
 def blocked_lines(problems: list[Problem]) -> set[int]:

@@ -420,6 +420,53 @@ def default_decisions(preview: Preview) -> dict[str, str]:
     }
 
 
+def bulk_decisions(
+    preview: Preview,
+    skip_stored_at: float | None = None,
+    keep_within_file: bool = False,
+) -> dict[str, str]:
+    """Decide many probable duplicates at once, on top of :func:`default_decisions`.
+
+    Parameters
+    ----------
+    preview : Preview
+    skip_stored_at : float, optional
+        Skip every row whose pair with a stored event scores at least this
+        (0..1); pairs with stored events below it are kept.
+    keep_within_file : bool
+        Keep every row whose pair is another row of the same file.
+
+    Returns
+    -------
+    dict
+        ``{pair key: decision}`` for every pair.
+    """
+    decisions = default_decisions(preview)
+    for pair in preview.duplicates:
+        if pair.other_kind == "stored" and skip_stored_at is not None:
+            decisions[pair.key] = "skip" if pair.score >= skip_stored_at else "keep"
+        elif pair.other_kind == "file" and keep_within_file:
+            decisions[pair.key] = "keep"
+    return decisions
+
+
+#: Readable headers of :meth:`Preview.duplicate_table`'s columns, for pages.
+DUPLICATE_TABLE_LABELS = {
+    "line": "Line",
+    "score": "Score",
+    "reasons": "Why",
+    "new_date": "This row: date",
+    "new_place": "This row: place",
+    "new_killed": "This row: killed",
+    "new_groups": "This row: groups",
+    "other": "Probably repeats",
+    "other_date": "That event: date",
+    "other_place": "That event: place",
+    "other_killed": "That event: killed",
+    "other_groups": "That event: groups",
+}
+
+
 def plan(
     preview: Preview, decisions: dict[str, str] | None = None
 ) -> tuple[pd.DataFrame, list[tuple[str, str]], int]:
