@@ -24,7 +24,7 @@ if "events_filtered" not in st.session_state:
 
 from footprint import auth, paths
 from footprint.data import schema, store
-from footprint.importers import formats, mapping, pipeline
+from footprint.importers import checks, formats, mapping, pipeline
 from footprint.importers.checks import ImportRefused, escape_markdown
 from footprint.views import mapview
 
@@ -153,6 +153,13 @@ uploaded = st.file_uploader(
     key=f"upload_file_{nonce}",
     help="Our template, or an export of ACLED, the GTD, UCDP GED or Pakistan Body Count; "
     "anything else can be mapped onto our columns.",
+)
+st.caption(
+    f"Files up to {st.get_option('server.maxUploadSize')} MB (the server's "
+    "`server.maxUploadSize`); a 200 MB export holds about 1.3 million rows. Casualty counts "
+    f"above {checks.MAX_COUNT:,} and text longer than {checks.MAX_TEXT_LENGTH['summary']:,} "
+    f"characters (summary, notes; {checks.MAX_OTHER_TEXT_LENGTH:,} for other text) are refused "
+    "with the fix."
 )
 format_choice = st.selectbox(
     "Format",
