@@ -16,6 +16,7 @@ import streamlit as st
 from footprint import paths
 from footprint.data import filters, schema, store
 from footprint.data.filters import FilterState
+from footprint.importers.checks import escape_markdown
 
 # An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,
 # and the app must work offline.
@@ -312,7 +313,7 @@ def summary_panel(container, state: FilterState, shown: int, total: int) -> None
     chips = filters.describe(state)
     container.markdown(f"**{shown:,} of {total:,} events**")
     if chips:
-        container.markdown(" ".join(f":gray-badge[{_escape_markdown(c)}]" for c in chips))
+        container.markdown(" ".join(f":gray-badge[{escape_markdown(c)}]" for c in chips))
     container.button(
         "Reset filters",
         key="filter_reset",
@@ -325,13 +326,7 @@ def summary_panel(container, state: FilterState, shown: int, total: int) -> None
     if problems:
         with container.expander(f"{len(problems)} link value(s) ignored"):
             for problem in problems:
-                st.caption(problem)
-
-
-def _escape_markdown(text: str) -> str:
-    for char in "\\[]*_`:$<>#":
-        text = text.replace(char, "\\" + char)
-    return text
+                st.caption(escape_markdown(problem))  # URL values are data, never markup
 
 
 # --- the run ------------------------------------------------------------------

@@ -12,6 +12,11 @@ Three set-ups, tried in this order:
 3. **Off.** With neither, nobody can upload and the page says how to turn it
    on (:data:`HOW_TO_ENABLE`).
 
+Wrong passwords are counted per process and per client address
+(:class:`SignInThrottle`), not per browser session, with a pause that doubles
+with each failure. In password mode the analyst also gives a name, which
+batches record as who uploaded or undid them.
+
 Viewers (everyone not signed in) never see upload or undo controls. The
 pages keep who is signed in in ``st.session_state``; this module only
 decides.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,10 +41,17 @@ OFF = "off"
 ENV_PASSWORD = "FOOTPRINT_ANALYST_PASSWORD"
 SECRET_PASSWORD = "analyst_password"
 
-#: Failed password attempts allowed before a pause.
+#: Failed password attempts allowed from one client before a pause.
 MAX_FAILURES = 5
-#: The pause, in seconds, after :data:`MAX_FAILURES` failures.
+#: Failed attempts allowed from all clients of the process together before a pause
+#: (browser sessions are free to open, and a client address is not always known).
+MAX_PROCESS_FAILURES = 10
+#: The first pause, in seconds; each further failure doubles it, up to :data:`MAX_LOCKOUT_SECONDS`.
 LOCKOUT_SECONDS = 30.0
+#: The longest pause, in seconds.
+MAX_LOCKOUT_SECONDS = 15 * 60.0
+#: The longest name an analyst may give at sign-in.
+MAX_NAME_LENGTH = 80
 
 HOW_TO_ENABLE = (
     "Uploading is turned off: no analyst sign-in is configured. To turn it on, either "
@@ -127,11 +140,94 @@ def oidc_user_is_analyst(config: AuthConfig, is_logged_in: bool, email: str | No
     return bool(email) and email.strip().lower() in config.analyst_emails
 
 
-def locked_for(failures: int, last_failure: float | None, now: float) -> float:
-    """Return the seconds to wait before another password attempt (0 when allowed)."""
-    if failures < MAX_FAILURES or last_failure is None:
+def locked_for(
+    failures: int, last_failure: float | None, now: float, allowed: int = MAX_FAILURES
+) -> float:
+    """Return the seconds to wait before another password attempt (0 when allowed).
+
+    After ``allowed`` failures the pause is :data:`LOCKOUT_SECONDS`, doubled for
+    each failure beyond, up to :data:`MAX_LOCKOUT_SECONDS`.
+    """
+    if failures < allowed or last_failure is None:
         return 0.0
-    return max(0.0, LOCKOUT_SECONDS - (now - last_failure))
+    pause = min(MAX_LOCKOUT_SECONDS, LOCKOUT_SECONDS * 2 ** min(failures - allowed, 20))
+    return max(0.0, pause - (now - last_failure))
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per process and per client address, not per browser session.
+
+    A new browser session starts with a clean ``st.session_state``, so a
+    counter kept there stops nobody. This one lives in the process (one
+    :data:`THROTTLE` shared by every session) and counts each failure twice:
+    for the client's address (when Streamlit gives it) and for the process as
+    a whole. An attempt waits while either count is locked (see
+    :func:`locked_for`); a right password clears the client's count and the
+    process's.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def wait(self, client: str | None) -> float:
+        """Seconds ``client`` must wait before trying again (0 when it may try now)."""
+        now = self._clock()
+        with self._lock:
+            process = self._failures.get("*", (0, None))
+            wait = locked_for(process[0], process[1], now, MAX_PROCESS_FAILURES)
+            if client:
+                own = self._failures.get(client, (0, None))
+                wait = max(wait, locked_for(own[0], own[1], now))
+        return wait
+
+    def failed(self, client: str | None) -> None:
+        """Count a wrong password from ``client``."""
+        now = self._clock()
+        with self._lock:
+            for key in ("*", client) if client else ("*",):
+                count = self._failures.get(key, (0, None))[0]
+                self._failures[key] = (count + 1, now)
+
+    def succeeded(self, client: str | None) -> None:
+        """Clear the counts after a right password."""
+        with self._lock:
+            self._failures.pop("*", None)
+            if client:
+                self._failures.pop(client, None)
+
+    def attempt(self, client: str | None, given: str | None, expected: str | None) -> tuple:
+        """Check a password under the throttle.
+
+        Returns
+        -------
+        (ok, wait) : (bool, float)
+            ``ok`` when the password matched; ``wait`` > 0 when the attempt was
+            refused unchecked because of earlier failures.
+        """
+        wait = self.wait(client)
+        if wait:
+            return False, wait
+        if password_matches(given, expected):
+            self.succeeded(client)
+            return True, 0.0
+        self.failed(client)
+        return False, 0.0
+
+
+#: The process's one throttle, shared by every browser session.
+THROTTLE = SignInThrottle()
+
+
+def analyst_name(text: str | None) -> str | None:
+    """Return the name an analyst typed at sign-in, tidied; None when empty.
+
+    Batches record it as who uploaded them. Whitespace is collapsed and the
+    name cut to :data:`MAX_NAME_LENGTH` characters.
+    """
+    name = " ".join(str(text or "").split())[:MAX_NAME_LENGTH]
+    return name or None
 
 
 def sign_in_panel(st, config: AuthConfig, prefix: str = "upload", forget: tuple[str, ...] = ()):
@@ -155,17 +251,22 @@ def sign_in_panel(st, config: AuthConfig, prefix: str = "upload", forget: tuple[
     state = st.session_state
 
     def sign_in() -> None:
-        failures = state.get(f"{prefix}_failures", 0)
-        wait = locked_for(failures, state.get(f"{prefix}_last_failure"), time.monotonic())
+        name = analyst_name(state.get(f"{prefix}_name"))
+        if not name:
+            state[f"{prefix}_sign_in_message"] = "Give your name: batches record who uploaded them."
+            state[f"{prefix}_password"] = ""
+            return
+        ok, wait = THROTTLE.attempt(
+            st.context.ip_address, state.get(f"{prefix}_password"), config.password
+        )
         if wait:
-            state[f"{prefix}_sign_in_message"] = f"Too many wrong passwords: wait {wait:.0f} s."
-        elif password_matches(state.get(f"{prefix}_password"), config.password):
-            state[ANALYST_KEY] = {"name": "analyst", "method": PASSWORD}
-            state[f"{prefix}_failures"] = 0
+            state[f"{prefix}_sign_in_message"] = (
+                f"Too many wrong passwords: wait {wait:.0f} s before trying again."
+            )
+        elif ok:
+            state[ANALYST_KEY] = {"name": name, "method": PASSWORD}
             state[f"{prefix}_sign_in_message"] = None
         else:
-            state[f"{prefix}_failures"] = failures + 1
-            state[f"{prefix}_last_failure"] = time.monotonic()
             state[f"{prefix}_sign_in_message"] = "That is not the analyst password."
         state[f"{prefix}_password"] = ""
 
@@ -201,6 +302,12 @@ def sign_in_panel(st, config: AuthConfig, prefix: str = "upload", forget: tuple[
             st.button("Sign out", key=f"{prefix}_sign_out", on_click=sign_out)
         else:
             with st.form(f"{prefix}_sign_in_form"):
+                st.text_input(
+                    "Your name",
+                    key=f"{prefix}_name",
+                    max_chars=MAX_NAME_LENGTH,
+                    help="Recorded with each batch you upload or undo.",
+                )
                 st.text_input("Analyst password", type="password", key=f"{prefix}_password")
                 st.form_submit_button("Sign in", on_click=sign_in, key=f"{prefix}_sign_in")
             if state.get(f"{prefix}_sign_in_message"):

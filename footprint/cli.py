@@ -59,13 +59,65 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return reader_cli.run(args)
 
 
+def _export_refusal(output: str, database_url: str) -> str | None:
+    """Why ``export -o output`` must not run, or None when it may."""
+    from pathlib import Path
+
+    if not output or not output.strip():
+        return "error: -o is empty. Fix: give the file to write, e.g. -o events.csv."
+    target = Path(output).expanduser()
+    if target.is_dir() or output.endswith(("/", "\\")):
+        return (
+            f"error: -o {output} is a folder. Fix: give a file name inside it, "
+            f"e.g. -o {target / 'events.csv'}."
+        )
+    if database_url.startswith("sqlite:///"):
+        store_file = Path(database_url.removeprefix("sqlite:///")).expanduser()
+        if target.exists() and store_file.exists() and target.resolve() == store_file.resolve():
+            return (
+                f"error: -o {output} is the store itself; writing there would replace it. "
+                "Fix: choose another file name."
+            )
+        if not store_file.exists():
+            return (
+                f"error: there is no store at {store_file}. Fix: create it with "
+                "`python -m footprint init-db`, or give --database-url."
+            )
+    return None
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from footprint import paths
     from footprint.data import exports, store
 
-    engine = store.make_engine(args.database_url)
-    with engine.connect() as connection:
-        frame = store.read_events(connection)
-    exports.write(frame, args.output, args.format)
+    database_url = args.database_url or paths.database_url()
+    refusal = _export_refusal(args.output, database_url)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    engine = store.make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("events"):
+                print(
+                    "error: the store has no events table. Fix: create it with "
+                    "`python -m footprint init-db`.",
+                    file=sys.stderr,
+                )
+                return 2
+            frame = store.read_events(connection)
+    except sa.exc.OperationalError as error:
+        print(f"error: the store cannot be read ({error.orig}).", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    try:
+        exports.write(frame, args.output, args.format)
+    except OSError as error:
+        print(f"error: {args.output} cannot be written ({error.strerror}).", file=sys.stderr)
+        return 2
     print(f"{len(frame)} events written to {args.output}", file=sys.stderr)
     return 0
 

@@ -26,7 +26,8 @@ The query is normalised into words, then:
 
 The n-gram scan also accepts the words of a name in another order
 (``"shrine in Khuzdar"`` for the alias *Khuzdar shrine*), scored
-:data:`REORDERED_SCORE`. Words of an ``elsewhere`` rule (*Lahore*, *Kabul*) that
+:data:`REORDERED_SCORE`, unless its words overlap an in-order match at least
+as long (``"Malir Cantt, Karachi"`` is not ``Karachi Cantt``). Words of an ``elsewhere`` rule (*Lahore*, *Kabul*) that
 no match covers are reported in :attr:`Matches.elsewhere`: the text may be
 about a place outside the gazetteer's area.
 """
@@ -220,7 +221,17 @@ class Matcher:
             if reordered and any((s, e) == (start, end) and not r for s, e, _, r in found):
                 continue  # the words in their order already matched
             found.append((start, end, key, reordered))
-        return found
+        # A reordered match that shares words with an in-order match at least
+        # as long borrows them: "Malir Cantt, Karachi" is Malir Cantonment,
+        # not the alias "Karachi Cantt" read backwards from "cantt karachi".
+        return [
+            (start, end, key, reordered)
+            for start, end, key, reordered in found
+            if not reordered
+            or not any(
+                not r and s < end and start < e and e - s >= end - start for s, e, _, r in found
+            )
+        ]
 
     def _elsewhere(self, tokens: list[str], covered: np.ndarray) -> tuple[str, ...]:
         """Return the out-of-area names (``elsewhere`` rules) among the words no match covers."""

@@ -21,6 +21,7 @@ if "events_filtered" not in st.session_state:
     st.rerun()
 
 from footprint import paths
+from footprint.importers.checks import escape_markdown
 from footprint.views import charts, profiles
 
 events = st.session_state["events_filtered"]
@@ -108,7 +109,7 @@ else:
         "maximum."
     )
     st.button(
-        f"Filter every page to {choice}",
+        f"Filter every page to {escape_markdown(choice)}",
         on_click=filter_to_group,
         key="groups_filter_button",
         disabled=choice not in options["groups"],

@@ -24,7 +24,7 @@ if "events_filtered" not in st.session_state:
 
 from footprint import auth, paths
 from footprint.data import schema, store
-from footprint.importers import formats, mapping, pipeline
+from footprint.importers import checks, formats, mapping, pipeline
 from footprint.importers.checks import ImportRefused, escape_markdown
 from footprint.views import mapview
 
@@ -90,6 +90,13 @@ uploaded = st.file_uploader(
     help="Our template, or an export of ACLED, the GTD, UCDP GED or Pakistan Body Count; "
     "anything else can be mapped onto our columns.",
 )
+st.caption(
+    f"Files up to {st.get_option('server.maxUploadSize')} MB (the server's "
+    "`server.maxUploadSize`); a 200 MB export holds about 1.3 million rows. Casualty counts "
+    f"above {checks.MAX_COUNT:,} and text longer than {checks.MAX_TEXT_LENGTH['summary']:,} "
+    f"characters (summary, notes; {checks.MAX_OTHER_TEXT_LENGTH:,} for other text) are refused "
+    "with the fix."
+)
 format_choice = st.selectbox(
     "Format",
     ["auto", *formats.FORMAT_NAMES],
@@ -133,13 +140,30 @@ if st.session_state.get("upload_preview_key") != preview_key:
 refused = st.session_state.get("upload_refused")
 preview = st.session_state.get("upload_preview")
 if preview is None:
-    if refused is not None:
+    if refused is not None and not refused.header:
         st.error(escape_markdown(refused.problem), icon=":material/block:")
         st.write(escape_markdown(refused.fix))
     if refused is not None and refused.header:
+        # Not an error: the next step for a file of another layout.
         st.subheader("Map your columns onto ours")
+        st.info(
+            escape_markdown(refused.problem)
+            + " Choose, for each of our fields, the column of your file that holds it; the "
+            "choices are suggested from the header names. The mapping is saved and used again "
+            "for files with the same header.",
+            icon=":material/table_rows:",
+        )
         header = refused.header
         suggested = mapping.suggest_mapping(header)
+        if suggested:
+            st.caption(
+                "Suggested from the header names: "
+                + ", ".join(
+                    f"{escape_markdown(target)} ← {escape_markdown(column)}"
+                    for target, column in suggested.items()
+                )
+                + "."
+            )
         saved = mapping.find_mapping(header)
         start = saved.columns if saved else suggested
         choices = ["—", *header]
@@ -187,7 +211,7 @@ if preview is None:
             )
             try:
                 mapping.save_mapping(candidate)
-            except (mapping.MappingError, OSError) as error:
+            except (mapping.MappingError, ImportRefused, OSError) as error:
                 st.error(escape_markdown(str(error)))
             else:
                 st.session_state["upload_mapping"] = candidate
@@ -222,6 +246,12 @@ metrics[2].metric("With errors", f"{preview.rows_read - valid:,}")
 metrics[3].metric("Geocoded", f"{preview.placement.geocoded:,}")
 metrics[4].metric("Placed more precisely", f"{preview.placement.precision_upgraded:,}")
 metrics[5].metric("Probable duplicates", f"{len(preview.duplicates):,}")
+if preview.placement.upgraded_from:
+    upgraded = ", ".join(
+        f"{count:,} from {escape_markdown(preview.columns.get(name, name))}"
+        for name, count in preview.placement.upgraded_from.items()
+    )
+    st.caption(f"Rows placed more precisely than their city centre: {upgraded}.")
 
 if preview.problems:
     st.subheader("Problems")
@@ -276,8 +306,27 @@ if preview.duplicates:
         "Each row of the file beside the event it probably repeats. Keep stores it as a new "
         "event, skip leaves it out, merge leaves it out but adds its source to the other event."
     )
+    bulk = st.columns(2)
+    has_stored = any(p.other_kind == "stored" for p in preview.duplicates)
+    has_file = any(p.other_kind == "file" for p in preview.duplicates)
+    skip_at = bulk[0].slider(
+        "Skip every row whose match with a stored event scores at least",
+        min_value=0.65,
+        max_value=1.0,
+        value=0.8,
+        step=0.01,
+        key="upload_bulk_skip_at",
+        disabled=not has_stored,
+        help="Rows below the score are kept. You can still change any row in the table.",
+    )
+    keep_file = bulk[1].toggle(
+        "Keep every row that repeats another row of this file",
+        value=True,
+        key="upload_bulk_keep_file",
+        disabled=not has_file,
+    )
     table = preview.duplicate_table()
-    defaults = pipeline.default_decisions(preview)
+    defaults = pipeline.bulk_decisions(preview, skip_at, keep_file)
     table.insert(0, "decision", [defaults[key] for key in table["key"]])
     edited = st.data_editor(
         table,
@@ -289,6 +338,7 @@ if preview.duplicates:
                 "Decision", options=list(pipeline.DECISIONS), required=True
             ),
             "key": None,
+            **pipeline.DUPLICATE_TABLE_LABELS,
         },
     )
     decisions = dict(zip(edited["key"], edited["decision"], strict=True))

@@ -58,6 +58,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def fresh_sign_in_throttle(monkeypatch):
+    """Each test starts with no failed sign-ins (the throttle lives in the process)."""
+    from footprint import auth
+
+    monkeypatch.setattr(auth, "THROTTLE", auth.SignInThrottle())
+
+
 @pytest.fixture(scope="session")
 def boundaries_ready() -> Path:
     """The prepared boundary folder; skips (fails in strict mode) without it."""

@@ -122,6 +122,7 @@ def test_upload_then_see_the_events_on_the_map(server, page, tmp_path, artifacts
     page.goto(f"{server}/upload")
     wait_until_idle(page)
     assert page.locator('[data-testid="stFileUploader"]').count() == 0  # viewers cannot upload
+    page.get_by_role("textbox", name="Your name").fill("Browser Analyst")
     page.get_by_label("Analyst password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     wait_until_idle(page)

@@ -61,6 +61,7 @@ SUBKINDS = {
 }
 COORD_SOURCES = {
     "polygon_centroid",
+    "town_centre",
     "approximate_knowledge",
     "approximate_knowledge_low",
     "approximate_knowledge_neighbourhood_level",
@@ -212,8 +213,10 @@ def test_values_are_filled_and_well_formed():
             assert row["district"], place
         if row["kind"] in {"city", "town", "neighbourhood"}:
             assert row["city"], place
-        if row["kind"] in {"province", "district", "town"}:
+        if row["kind"] in {"province", "district"}:
             assert row["coord_source"] == "polygon_centroid", place
+        if row["kind"] == "town":
+            assert row["coord_source"] in {"polygon_centroid", "town_centre"}, place
         if is_karachi(row):
             assert row["province"] == "Sindh", place
             if row["kind"] not in {"province", "district"}:
@@ -394,6 +397,17 @@ def test_every_place_lies_in_its_district_town_and_province(layers):
             if not layers[layer][name].covers(point):
                 outside.append((row["place_id"], layer, name))
     assert not outside, outside
+
+
+@pytest.mark.boundaries
+def test_town_centres_lie_inside_their_town(layers):
+    from shapely.geometry import Point
+
+    centres = [row for row in rows() if row["coord_source"] == "town_centre"]
+    assert centres
+    for row in centres:
+        polygon = layers["town"][row["name"]]
+        assert polygon.contains(Point(float(row["longitude"]), float(row["latitude"])))
 
 
 @pytest.mark.boundaries

@@ -76,3 +76,45 @@ def test_lockout_after_repeated_failures():
     assert auth.locked_for(auth.MAX_FAILURES - 1, 99.0, 100.0) == 0
     assert auth.locked_for(auth.MAX_FAILURES, 99.0, 100.0) == auth.LOCKOUT_SECONDS - 1
     assert auth.locked_for(auth.MAX_FAILURES, 0.0, 100.0) == 0
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_throttle_counts_per_client_and_per_process_with_a_growing_delay():
+    clock = Clock()
+    throttle = auth.SignInThrottle(clock)
+    for _ in range(auth.MAX_FAILURES):
+        assert throttle.attempt("10.0.0.1", "wrong", "right") == (False, 0.0)
+    ok, wait = throttle.attempt("10.0.0.1", "right", "right")
+    assert not ok and wait == auth.LOCKOUT_SECONDS  # the right password is not even checked
+    # another address is not locked by the first one's failures ...
+    assert throttle.attempt("10.0.0.2", "right", "right") == (True, 0.0)
+    # ... but a success clears only its own count and the process's
+    clock.now += auth.LOCKOUT_SECONDS
+    assert throttle.attempt("10.0.0.1", "wrong", "right") == (False, 0.0)
+    ok, wait = throttle.attempt("10.0.0.1", "right", "right")
+    assert wait == 2 * auth.LOCKOUT_SECONDS  # doubled after one more failure
+    clock.now += 2 * auth.LOCKOUT_SECONDS
+    assert throttle.attempt("10.0.0.1", "right", "right") == (True, 0.0)
+
+
+def test_throttle_without_a_client_address_counts_the_process():
+    clock = Clock()
+    throttle = auth.SignInThrottle(clock)
+    for _ in range(auth.MAX_PROCESS_FAILURES):
+        throttle.attempt(None, "wrong", "right")
+    assert throttle.wait(None) == auth.LOCKOUT_SECONDS
+    assert throttle.wait("10.0.0.9") == auth.LOCKOUT_SECONDS  # everyone waits
+    assert auth.locked_for(auth.MAX_FAILURES + 40, 0.0, 0.0) == auth.MAX_LOCKOUT_SECONDS
+
+
+def test_analyst_names_are_tidied():
+    assert auth.analyst_name("  Sana   Baloch ") == "Sana Baloch"
+    assert auth.analyst_name("   ") is None
+    assert len(auth.analyst_name("x" * 500)) == auth.MAX_NAME_LENGTH

@@ -48,6 +48,7 @@ def test_viewers_see_the_history_but_no_undo(database):
 
 def test_an_analyst_undoes_a_batch(database):
     at = open_page("pages/upload.py")
+    at.text_input(key="upload_name").set_value("Test Analyst")
     at.text_input(key="upload_password").set_value(PASSWORD)
     at.button(key="upload_sign_in").click().run()
     at.switch_page("pages/batches.py").run()
@@ -63,7 +64,7 @@ def test_an_analyst_undoes_a_batch(database):
     with database.connect() as connection:
         history = store.list_batches(connection).set_index("batch_id")
         events = store.read_events(connection)
-    assert history.loc[1, "undone_by"] == "analyst"
+    assert history.loc[1, "undone_by"] == "Test Analyst"
     assert history.loc[1, "events_held"] == 0 and history.loc[2, "events_held"] == 4
     uploaded = events[events["batch_id"].notna()]
     assert sorted(uploaded["event_id"].str.split(":").str[0].unique()) == ["acled"]

@@ -221,3 +221,45 @@ def test_fast_on_100k_rows_against_thousands_stored():
     elapsed = time.perf_counter() - start
     assert elapsed < 20, elapsed
     assert sum(p.other_kind == "stored" for p in pairs) >= m * 0.9
+
+
+TTP = "Tehrik-i-Taliban Pakistan (attributed)"
+WITHIN_FILE_CASES = [
+    # (second row, a probable duplicate of the first row of the same file?)
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": TTP}, True),
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": TTP, "latitude": 24.9215}, True),
+    # a UCDP dyad row: same day and point, another side
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": "Lashkar-e-Islam (attributed)"}, False),
+    # the next day
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": TTP, "event_date": "2015-05-14"}, False),
+    # both on a city centre
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": TTP, "geo_precision": "city"}, False),
+    # a kilometre away
+    ({"killed_min": 3, "killed_max": 3, "perpetrators": TTP, "latitude": 24.929}, False),
+    # another toll
+    ({"killed_min": 30, "killed_max": 30, "perpetrators": TTP}, False),
+]
+
+
+@pytest.mark.parametrize(("second", "expected"), WITHIN_FILE_CASES)
+def test_within_file_pairs_use_the_stricter_rule(second, expected):
+    first = {"killed_min": 3, "killed_max": 3, "perpetrators": TTP}
+    if second.get("geo_precision") == "city":
+        first = {**first, "geo_precision": "city"}
+    pairs = dedupe.find_duplicates(events([first, second]))
+    assert bool(pairs) == expected, pairs
+    if pairs:
+        assert pairs[0].other_kind == "file" and pairs[0].score >= dedupe.FILE_PROBABLE
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        {"killed_min": 3, "killed_max": 3, "perpetrators": "Lashkar-e-Islam (attributed)"},
+        {"killed_min": 3, "killed_max": 3, "perpetrators": TTP, "latitude": 24.929},
+    ],
+)
+def test_the_same_pair_against_a_stored_event_keeps_the_looser_rule(second):
+    stored = events([{"event_id": "s1", "killed_min": 3, "killed_max": 3, "perpetrators": TTP}])
+    pairs = dedupe.find_duplicates(events([second]), stored)
+    assert [p.other_kind for p in pairs] == ["stored"]

@@ -600,3 +600,30 @@ def test_template_date_precision_and_spans(engine, geocoder, groups):
         pd.Timestamp("2013-02-09"),
         pd.Timestamp("2013-03-31"),
     )
+
+
+def _pair(line, kind, score):
+    return dedupe.DuplicatePair(line - 2, line, kind, f"x{line}", None, score, ())
+
+
+def test_bulk_decisions_skip_above_a_score_and_keep_within_the_file():
+    class FakePreview:
+        duplicates = [
+            _pair(2, "stored", 0.95),
+            _pair(3, "stored", 0.85),
+            _pair(4, "stored", 0.7),
+            _pair(5, "file", 0.9),
+        ]
+
+    preview = FakePreview()
+    keys = [p.key for p in preview.duplicates]
+    default = pipeline.bulk_decisions(preview)
+    assert [default[k] for k in keys] == ["skip", "skip", "keep", "keep"]
+    strict = pipeline.bulk_decisions(preview, skip_stored_at=0.9)
+    assert [strict[k] for k in keys] == ["skip", "keep", "keep", "keep"]
+    loose = pipeline.bulk_decisions(preview, skip_stored_at=0.65, keep_within_file=True)
+    assert [loose[k] for k in keys] == ["skip", "skip", "skip", "keep"]
+    assert set(pipeline.DUPLICATE_TABLE_LABELS) <= {
+        "line", "score", "reasons", "new_date", "new_place", "new_killed", "new_groups", "other",
+        "other_date", "other_place", "other_killed", "other_groups",
+    }  # fmt: skip

@@ -162,6 +162,7 @@ def test_real_export_through_the_upload_page(name, shared_exports, tmp_path, mon
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/upload.py").run()
+    at.text_input(key="upload_name").set_value("Test Analyst")
     at.text_input(key="upload_password").set_value(PASSWORD)
     at.button(key="upload_sign_in").click().run()
     assert not at.exception
@@ -187,7 +188,7 @@ def test_real_export_through_the_upload_page(name, shared_exports, tmp_path, mon
     engine = store.make_engine(database)
     with engine.connect() as connection:
         batch = connection.execute(sa.select(store.batches)).one()
-    assert batch.format == fmt and batch.uploaded_by == "analyst"
+    assert batch.format == fmt and batch.uploaded_by == "Test Analyst"
     events = batch_events(database, batch.batch_id)
     assert len(events) == batch.rows_stored
     check(events, skipped_karachi)

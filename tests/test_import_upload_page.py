@@ -37,6 +37,7 @@ def open_upload_page() -> AppTest:
 def signed_in(monkeypatch) -> AppTest:
     monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
     at = open_upload_page()
+    at.text_input(key="upload_name").set_value("Test Analyst")
     at.text_input(key="upload_password").set_value(PASSWORD)
     at.button(key="upload_sign_in").click().run()
     assert not at.exception, at.exception
@@ -94,7 +95,8 @@ def test_viewers_see_only_the_sign_in(database, monkeypatch):
     monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
     at = open_upload_page()
     assert len(at.get("file_uploader")) == 0
-    assert [t.key for t in at.text_input] == ["upload_password"]
+    assert [t.key for t in at.text_input] == ["upload_name", "upload_password"]
+    at.text_input(key="upload_name").set_value("Visitor")
     at.text_input(key="upload_password").set_value("wrong")
     at.button(key="upload_sign_in").click().run()
     assert [e.value for e in at.error] == ["That is not the analyst password."]
@@ -117,7 +119,10 @@ def test_sign_in_upload_preview_confirm(database, monkeypatch):
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Stored batch 1: ")
     (batch,) = uploaded_batches(database)
-    assert (batch.file_name, batch.uploaded_by) == ("footprint_template_example.csv", "analyst")
+    assert (batch.file_name, batch.uploaded_by) == (
+        "footprint_template_example.csv",
+        "Test Analyst",
+    )
     # example row 2 repeats a seed event (the 2014 airport attack) and is skipped by default
     assert batch.rows_stored + int("duplicates skipped" in at.success[0].value) == 3
     # the app re-reads the store: the new events are in every page's frame
@@ -158,7 +163,11 @@ def test_an_unknown_format_is_mapped_and_the_mapping_saved(database, monkeypatch
     at = signed_in(monkeypatch)
     data = b"Incident date,Lat,Lng,Place,Group,Dead\n13/05/2015,24.92,67.095,Gulshan,TTP,3\n25/05/2015,24.93,67.09,Gulshan,,\n"
     upload(at, "police log.csv", data)
-    assert "match no known format" in at.error[0].value
+    # a step, not a red error, with a suggestion for each field from the header names
+    assert not at.error
+    assert "match no known format" in at.info[0].value
+    suggestion = next(c.value for c in at.caption if c.value.startswith("Suggested from"))
+    assert "latitude ← Lat" in suggestion and "killed ← Dead" in suggestion
     assert at.selectbox(key="upload_map_latitude").value == "Lat"
     assert at.selectbox(key="upload_map_killed").value == "Dead"
     at.text_input(key="upload_map_source").set_value("policelog")
@@ -201,6 +210,9 @@ def test_duplicates_are_shown_side_by_side_and_can_be_merged(database, monkeypat
     assert table.iloc[0]["other"] == "stored: p-1"
     assert table.iloc[0]["decision"] == "skip"
     assert table.iloc[0]["new_killed"] == table.iloc[0]["other_killed"] == "2"
+    # the bulk controls are there (their rule: test_import_pipeline)
+    assert at.slider(key="upload_bulk_skip_at").value == 0.8
+    assert at.toggle(key="upload_bulk_keep_file").disabled  # no within-file pair here
     at.session_state["upload_duplicates"] = {
         "edited_rows": {0: {"decision": "merge"}},
         "added_rows": [],
@@ -258,3 +270,36 @@ def test_openid_connect_sign_in_when_an_auth_section_is_configured(database):
     assert not at.exception, at.exception
     assert len(at.get("file_uploader")) == 1
     assert at.session_state["upload_analyst"]["name"] == "ana@example.org"
+
+
+def _try_password(password: str, name: str = "Visitor") -> AppTest:
+    """A new browser session trying one password (nothing carried over)."""
+    at = open_upload_page()
+    at.text_input(key="upload_name").set_value(name)
+    at.text_input(key="upload_password").set_value(password)
+    at.button(key="upload_sign_in").click().run()
+    return at
+
+
+def test_lockout_holds_across_new_sessions(database, monkeypatch):
+    monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
+    from footprint import auth
+
+    for _ in range(auth.MAX_PROCESS_FAILURES):
+        at = _try_password("wrong")
+        assert [e.value for e in at.error] == ["That is not the analyst password."]
+    # a new session with the right password is still refused: the count is the process's
+    at = _try_password(PASSWORD)
+    assert at.error and at.error[0].value.startswith("Too many wrong passwords: wait")
+    assert len(at.get("file_uploader")) == 0
+    assert "upload_analyst" not in at.session_state
+
+
+def test_name_is_asked_and_recorded_at_sign_in(database, monkeypatch):
+    monkeypatch.setenv("FOOTPRINT_ANALYST_PASSWORD", PASSWORD)
+    at = _try_password(PASSWORD, name="  ")
+    assert at.error[0].value == "Give your name: batches record who uploaded them."
+    assert len(at.get("file_uploader")) == 0
+    at = _try_password(PASSWORD, name="  Sana   Baloch ")
+    assert at.session_state["upload_analyst"]["name"] == "Sana Baloch"
+    assert len(at.get("file_uploader")) == 1

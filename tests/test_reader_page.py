@@ -38,6 +38,7 @@ def open_page() -> AppTest:
 
 
 def read_report(at: AppTest) -> AppTest:
+    at.text_input(key="fromtext_name").set_value("Test Analyst")
     at.text_input(key="fromtext_password").set_value(PASSWORD)
     at.button(key="fromtext_sign_in").click().run()
     assert not at.exception, at.exception
@@ -50,7 +51,7 @@ def read_report(at: AppTest) -> AppTest:
 
 def test_viewers_see_only_the_sign_in(database):
     at = open_page()
-    assert [t.key for t in at.text_input] == ["fromtext_password"]
+    assert [t.key for t in at.text_input] == ["fromtext_name", "fromtext_password"]
     assert len(at.text_area) == 0
 
 
@@ -123,6 +124,7 @@ SEED_EVENT_RETOLD = (
 def test_a_seed_event_told_again_is_shown_as_a_probable_duplicate(database):
     store.initialise(store.make_engine(database))
     at = open_page()
+    at.text_input(key="fromtext_name").set_value("Test Analyst")
     at.text_input(key="fromtext_password").set_value(PASSWORD)
     at.button(key="fromtext_sign_in").click().run()
     at.text_area(key="fromtext_text").set_value(SEED_EVENT_RETOLD)

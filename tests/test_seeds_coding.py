@@ -65,6 +65,7 @@ GROUP_KINDS = (
     "insurgent",
     "taliban",
     "political_party",
+    "generic",
     "unknown",
 )
 RELATIONS = (

@@ -6,7 +6,9 @@ every reader returns a typed events frame, so ``read_X(to_X(frame))`` gives the
 same rows and values back.
 
 - CSV is the format of ``data/events.csv``: ISO dates, integers without
-  decimals, ``true``/``false`` for ``suicide``, empty for unknown.
+  decimals, ``true``/``false`` for ``suicide``, empty for unknown. Text cells
+  a spreadsheet would run as a formula get a leading apostrophe
+  (:func:`neutralise_formulas`); :func:`read_csv` removes it again.
 - GeoJSON (RFC 7946) is a FeatureCollection of points in WGS84 (EPSG:4326),
   one feature per event, with ``id`` the ``event_id``. Dates are ISO strings
   (``YYYY-MM-DD``), counts integers or null.
@@ -31,6 +33,7 @@ import io
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -84,6 +87,62 @@ def _json_value(value: Any) -> Any:
 # --- CSV ------------------------------------------------------------------
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets
+#: (CSV injection): ``=``, ``+``, ``-``, ``@``, tab, carriage return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with text cells a spreadsheet would run as formulas made inert.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return (after any apostrophes) gets a leading apostrophe, which
+    spreadsheets show as text. Numbers stay numbers: numeric columns are not
+    touched, nor text cells that are a plain number (``-12``, ``+3.5``).
+    A carriage return inside a text cell becomes a line break (``\\n``):
+    pandas leaves a lone CR unquoted, and readers would split the row there.
+    :func:`restore_formulas` undoes the apostrophe. Every CSV Footprint writes goes
+    through this function (event exports, the Events page download, the
+    upload problem report).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.where(values.map(lambda v: isinstance(v, str)), None)
+        carriage = text.str.contains("\r", regex=False, na=False)
+        if carriage.any():
+            text = text.astype(object)
+            text[carriage] = text[carriage].str.replace("\r\n", "\n").str.replace("\r", "\n")
+            values = values.astype(object)
+            values[carriage] = text[carriage]
+            out[column] = values
+        risky = text.str.match(_FORMULA, na=False) & ~text.str.match(_NUMBER, na=False)
+        if risky.any():
+            out[column] = values.astype(object)
+            out.loc[risky, column] = "'" + text[risky]
+    return out
+
+
+def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise_formulas` on a frame read back from CSV."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.where(values.map(lambda v: isinstance(v, str)), None)
+        marked = text.str.match(_NEUTRALISED, na=False)
+        if marked.any():
+            out[column] = values.astype(object)
+            out.loc[marked, column] = text[marked].str.slice(1)
+    return out
+
+
 def to_csv(frame: pd.DataFrame, path_or_buffer: PathOrBuffer) -> None:
     """Write an events frame as CSV, in the format of ``data/events.csv``.
 
@@ -94,7 +153,8 @@ def to_csv(frame: pd.DataFrame, path_or_buffer: PathOrBuffer) -> None:
     path_or_buffer : str, PathLike or file-like
         A path, or a text or binary buffer.
     """
-    _write_text(schema.events_to_csv_frame(frame).to_csv(index=False), path_or_buffer)
+    text = neutralise_formulas(schema.events_to_csv_frame(frame)).to_csv(index=False)
+    _write_text(text, path_or_buffer)
 
 
 def read_csv(path_or_buffer: PathOrBuffer) -> pd.DataFrame:
@@ -102,7 +162,7 @@ def read_csv(path_or_buffer: PathOrBuffer) -> pd.DataFrame:
     if isinstance(path_or_buffer, bytes):
         path_or_buffer = io.BytesIO(path_or_buffer)
     raw = pd.read_csv(path_or_buffer, dtype=str, keep_default_na=False)
-    return _contract(raw)
+    return _contract(restore_formulas(raw))
 
 
 # --- GeoJSON --------------------------------------------------------------

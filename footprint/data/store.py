@@ -125,22 +125,40 @@ class StoreError(RuntimeError):
         super().__init__(f"{problem} {fix}")
 
 
+#: How long an SQLite connection waits for another writer before giving up (seconds).
+BUSY_TIMEOUT_SECONDS = 60.0
+#: The advisory lock key that serialises schema creation on PostgreSQL.
+_SCHEMA_LOCK = 7_201_946
+
+
+def is_busy(error: BaseException) -> bool:
+    """Return True when ``error`` is SQLite's "database is locked" (another writer)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, sa.exc.OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create the store's engine from ``url`` or ``FOOTPRINT_DATABASE_URL``.
 
-    SQLite files get foreign keys switched on and their folder created.
+    SQLite files get foreign keys switched on and their folder created, and
+    wait up to :data:`BUSY_TIMEOUT_SECONDS` for another writer (a long import)
+    instead of failing with "database is locked".
     """
     url = url or paths.database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         from pathlib import Path
 
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True)
+    connect_args = {"timeout": BUSY_TIMEOUT_SECONDS} if url.startswith("sqlite") else {}
+    engine = sa.create_engine(url, future=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
@@ -154,9 +172,15 @@ def is_postgis(connection: Connection) -> bool:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the tables (and, on PostgreSQL, PostGIS and the ``geom`` column)."""
+    """Create the tables (and, on PostgreSQL, PostGIS and the ``geom`` column).
+
+    Safe when several processes do it at once: on PostgreSQL a transaction
+    advisory lock makes them take turns (``CREATE EXTENSION IF NOT EXISTS``
+    and ``CREATE TABLE`` race otherwise), and each finds the work done.
+    """
     with engine.begin() as connection:
         if is_postgis(connection):
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
             connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
         metadata.create_all(connection)
         if is_postgis(connection):
@@ -471,6 +495,19 @@ def create_batch(
         )
     )
     return result.inserted_primary_key[0]
+
+
+def last_batch_id(connection: Connection) -> int:
+    """Return the highest ``batch_id`` stored (0 when there is none)."""
+    return int(connection.execute(sa.select(sa.func.max(batches.c.batch_id))).scalar() or 0)
+
+
+def read_batch_events(connection: Connection, after_batch_id: int) -> pd.DataFrame:
+    """Return the live events of batches newer than ``after_batch_id``."""
+    frame = pd.read_sql(sa.select(events).where(events.c.batch_id > after_batch_id), connection)
+    if "geom" in frame.columns:
+        frame = frame.drop(columns=["geom"])
+    return schema.coerce_events(frame)
 
 
 def list_batches(connection: Connection) -> pd.DataFrame:

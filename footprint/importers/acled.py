@@ -6,18 +6,28 @@ Field mapping:
 ACLED                                 events contract
 ====================================  ==============================================
 event_id_cnty                         ``event_id`` = ``source_id`` = ``acled:<id>``
+                                      (absent from a trimmed export: made from
+                                      the row's values, with a warning)
 event_date                            event_date (ISO or ``19 November 2019``)
 time_precision 1 / 2 / 3              date_precision day / week / month
 event_type, sub_event_type            event_type, attack_type (table below)
 actor1, assoc_actor_1                 perpetrators, link ``attributed`` (armed
                                       groups only: state forces, civilians,
-                                      protesters and "Unidentified" are not groups)
+                                      protesters and "Unidentified" are not groups;
+                                      ``BLF: Baloch Liberation Front`` is matched
+                                      by its parts; generic actors such as
+                                      ``Baloch Separatists (Pakistan)`` map to a
+                                      ``generic`` entry of data/groups.csv)
 actor2 (sub-event Arrests)            perpetrators, link ``suspected``
-civilian_targeting                    target_type ``civilians``
+actor2 (attacks)                      target; target_type police / military /
+                                      government / civilians / media /
+                                      political from its name
+civilian_targeting                    target_type ``civilians`` (wins over actor2)
 admin1 / admin2 / admin3              province / district / town
 location                              location_text; also city when geo_precision is 1
 latitude, longitude                   latitude, longitude
 geo_precision 1 / 2 / 3               geo_precision town / district / province
+                                      (no such column: ``city``)
                                       (ACLED 1 = the named town or village itself;
                                       a city's centre point becomes ``city`` in the
                                       pipeline's centroid step)
@@ -86,6 +96,25 @@ def _event_type(event_type: str, sub_event_type: str) -> tuple[str, str | None, 
     return "other", None, None
 
 
+_TARGETS = (
+    (re.compile(r"^police forces", re.I), "police"),
+    (re.compile(r"^military forces", re.I), "military"),
+    (re.compile(r"^government of|^government (officials|forces)", re.I), "government"),
+    (re.compile(r"^civilians|^protesters|^labou?r group", re.I), "civilians"),
+    (re.compile(r"^journalists|^media", re.I), "media"),
+    (re.compile(r"^(political|.*\bparty\b)", re.I), "political"),
+)
+
+
+def _target_type(actor2: str | None) -> str | None:
+    if not actor2:
+        return None
+    for pattern, target_type in _TARGETS:
+        if pattern.search(actor2):
+            return target_type
+    return None
+
+
 class AcledReader(Reader):
     """Rows of an ACLED export."""
 
@@ -99,6 +128,7 @@ class AcledReader(Reader):
         "civilian_targeting",
         "country",
     )
+    id_column = "event_id_cnty"
     columns = {
         "event_id": "event_id_cnty",
         "source_id": "event_id_cnty",
@@ -123,7 +153,12 @@ class AcledReader(Reader):
     def map_row(self, row: Row) -> dict:
         """Map one ACLED row."""
         own_id = row.text("event_id_cnty")
-        event_id = f"acled:{source_key(own_id)}" if own_id else self._missing_id(row)
+        if own_id:
+            event_id = f"acled:{source_key(own_id)}"
+        elif not self.has_id_column():
+            event_id = self.made_id(row, "acled")
+        else:
+            event_id = self._missing_id(row)
         parsed = row.date("event_date")
         time_precision = row.text("time_precision") or "1"
         precision = _TIME_PRECISION.get(time_precision.split(".")[0], "day")
@@ -150,28 +185,35 @@ class AcledReader(Reader):
                 name = name.strip()
                 if name and not _NOT_A_GROUP.search(name):
                     row.group(name, link, column)
+        if record["event_type"] == "attack":
+            record["target"] = row.text("actor2")
+            record["target_type"] = _target_type(record["target"])
         if (row.text("civilian_targeting") or "").lower().startswith("civilian"):
             record["target_type"] = "civilians"
         location = row.text("location")
         geo_code = (row.text("geo_precision") or "").split(".")[0]
+        if "geo_precision" not in self.header:
+            geo_code = "city"  # a trimmed export: the point is the named place, size unknown
         record.update(
             location_text=location,
             province=province_name(row.text("admin1")),
             district=row.text("admin2"),
             town=row.text("admin3"),
-            city=place_name(location.split(" - ")[0]) if location and geo_code == "1" else None,
+            city=place_name(location.split(" - ")[0])
+            if location and geo_code in ("1", "city")
+            else None,
             latitude=row.coordinate("latitude", "latitude"),
             longitude=row.coordinate("longitude", "longitude"),
-            geo_precision=_GEO_PRECISION.get(geo_code),
+            geo_precision="city" if geo_code == "city" else _GEO_PRECISION.get(geo_code),
             summary=row.text("notes"),
             source_ref=self.source_ref(row, row.text("source")),
             notes=join_notes(
                 f"ACLED {event_type}: {sub_event_type}" if event_type else None,
-                f"geo_precision {geo_code}" if geo_code else None,
+                f"geo_precision {geo_code}" if geo_code and geo_code != "city" else None,
                 f"time_precision {time_precision}",
             ),
         )
-        if geo_code and geo_code not in _GEO_PRECISION:
+        if geo_code and geo_code != "city" and geo_code not in _GEO_PRECISION:
             row.problem(
                 "geo_precision",
                 geo_code,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -117,6 +117,9 @@ class MappedRows:
         ``{event_id: {canonical group: name as written}}``.
     columns : dict
         Contract column -> the file column it came from (for messages).
+    identical : dict
+        ``{line: earlier line}``: rows without an id of their own whose every
+        cell repeats an earlier row's.
     """
 
     format: str
@@ -124,6 +127,7 @@ class MappedRows:
     problems: list[Problem]
     names_as_written: dict[str, dict[str, str]]
     columns: dict[str, str]
+    identical: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,6 +245,10 @@ class Reader:
     columns: dict[str, str] = {}
     #: Other file columns the reader reads (into notes, or to decide a value).
     also_reads: tuple[str, ...] = ()
+    #: The file column holding the source's own event id, and how the
+    #: format's exports call it (for the warning when it is absent).
+    #: Without it, ids are made from the row's values (:meth:`made_id`).
+    id_column: str | None = None
 
     def __init__(self, file_name: str, groups: GroupNames, header: list[str] | None = None):
         self.file_name = file_name
@@ -249,6 +257,10 @@ class Reader:
         self.problems: list[Problem] = []
         self._unknown: dict[str, _UnknownGroup] = {}
         self._matches: dict = {}
+        self._made_ids: dict[str, int] = {}
+        self._repeats: dict[str, int] = {}
+        #: ``{line: earlier line}`` for rows whose every cell repeats an earlier row's.
+        self.identical: dict[int, int] = {}
         #: Cleaned cell texts by raw text: files repeat the same values a lot.
         self.cleaned: dict = {None: None, "": None}
 
@@ -259,6 +271,42 @@ class Reader:
         """Return the contract record for one source row."""
         raise NotImplementedError
 
+    def has_id_column(self) -> bool:
+        """True when the file has the format's own id column."""
+        return bool(self.id_column) and self.id_column in self.header
+
+    def warn_missing_id_column(self) -> None:
+        """Warn once, for the file, that ids are made from row values."""
+        if self.id_column and not self.has_id_column():
+            self.problems.append(
+                Problem(
+                    None,
+                    self.id_column,
+                    None,
+                    f"The export has no {self.id_column} column, so event ids are made from "
+                    "each row's values: re-uploading a changed row will not be recognised as "
+                    "the same event.",
+                    f"Include {self.id_column} when exporting from {self.label}.",
+                    "warning",
+                )
+            )
+
+    def made_id(self, row: Row, prefix: str) -> str:
+        """Return an id made from every cell of the row (stable for the same row).
+
+        Rows whose every cell repeats an earlier row's (several attacks on one
+        day in one city, exported with too few columns to tell apart) get the
+        same id plus ``-2``, ``-3``...; :attr:`identical` records them so the
+        pipeline offers them as probable duplicates for review.
+        """
+        made = stable_id(prefix, [row.raw(c) for c in self.header])
+        first = self._made_ids.setdefault(made, row.line)
+        if first == row.line:
+            return made
+        self.identical[row.line] = first
+        count = self._repeats[made] = self._repeats.get(made, 1) + 1
+        return f"{made}-{count}"
+
     def source_ref(self, row: Row, citation: str | None = None) -> str:
         """Return ``<file name>:<line>`` plus the source's own citation."""
         ref = f"{self.file_name}:{row.line}"
@@ -268,6 +316,7 @@ class Reader:
         """Map every row of ``table``; return the rows and the problems found."""
         self.header = table.header
         self.prepare(table)
+        self.warn_missing_id_column()
         records, chunks, names_as_written = [], [], {}
         header = table.header
         total = len(table.rows) or 1
@@ -293,7 +342,14 @@ class Reader:
             if column not in frame:
                 frame[column] = None
         frame = frame.astype({"_line": "int64"})
-        return MappedRows(self.format, frame, self.problems, names_as_written, dict(self.columns))
+        return MappedRows(
+            self.format,
+            frame,
+            self.problems,
+            names_as_written,
+            dict(self.columns),
+            dict(self.identical),
+        )
 
     def best_spelling(self, name: str) -> str:
         """Return the spelling of ``name`` the group names know, else ``name``.

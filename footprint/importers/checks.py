@@ -21,6 +21,10 @@ casualties                  error     negative, or not a whole number
 min above max               error     killed_min 12 is above killed_max 10
 unknown enumerated value    error     event_type 'bombing' is not one of ...
 duplicate id in file        error     event_id used on line 4 already
+casualties above ceiling    error     above 10,000 (:data:`MAX_COUNT`)
+text too long               error     summary above 10,000 characters
+                                      (:data:`MAX_TEXT_LENGTH`)
+deck.gl expression          error     a value starting with ``@@``
 ==========================  ========  =============================================
 """
 
@@ -129,6 +133,18 @@ class CellProblem(ValueError):
 
 _MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "--", "#n/a"}
 
+#: The highest casualty count accepted for one event. The deadliest attacks in
+#: Pakistan killed a few hundred people; a larger figure is a typing or export
+#: error (or a running total), and would overflow the store's integers if huge.
+MAX_COUNT = 10_000
+#: The longest text stored per column (characters); longer cells are refused.
+MAX_TEXT_LENGTH = {"summary": 10_000, "notes": 10_000, "source_ref": 4_000}
+#: The longest text stored in any other text column (characters).
+MAX_OTHER_TEXT_LENGTH = 1_000
+#: deck.gl reads a string starting with this as an expression, so no stored
+#: value may start with it.
+DECK_EXPRESSION = "@@"
+
 
 def clean(value: object) -> str | None:
     """Return the cell's text with whitespace collapsed, or None when empty.
@@ -196,6 +212,13 @@ def parse_count(value: object) -> int | None:
         raise CellProblem(
             "the casualty count is negative.",
             "Write 0 or more, or leave it empty when unknown.",
+        )
+    if number > MAX_COUNT:
+        raise CellProblem(
+            f"the casualty count is above {MAX_COUNT:,}, more than any attack in the region; "
+            "it is most likely a typing or export error.",
+            f"Check the figure and write the toll of this one event (at most {MAX_COUNT:,}), "
+            "or leave it empty when unknown.",
         )
     return int(number)
 
@@ -510,6 +533,55 @@ def check_duplicate_ids(frame: pd.DataFrame, columns: dict[str, str]) -> list[Pr
     return problems
 
 
+_TEXT_CHECKED = (
+    "event_id", "source_id", "location_text", "neighbourhood", "town", "district", "city",
+    "province", "target", "perpetrators", "summary", "notes", "source_ref",
+)  # fmt: skip
+
+
+def check_text(frame: pd.DataFrame, columns: dict[str, str]) -> list[Problem]:
+    """Check text cells: not longer than their stated maximum, and never starting with ``@@``.
+
+    The maxima are :data:`MAX_TEXT_LENGTH` (else :data:`MAX_OTHER_TEXT_LENGTH`).
+    A value starting with :data:`DECK_EXPRESSION` would be read by the map as
+    an expression, so it is refused with the fix.
+    """
+    problems = []
+    lines = frame["_line"].to_numpy()
+    for column in _TEXT_CHECKED:
+        if column not in frame:
+            continue
+        values = frame[column]
+        text = values.where(values.map(lambda v: isinstance(v, str)), None)
+        name = columns.get(column, column)
+        limit = MAX_TEXT_LENGTH.get(column, MAX_OTHER_TEXT_LENGTH)
+        for i in np.flatnonzero(text.str.len().gt(limit).fillna(False).to_numpy(dtype=bool)):
+            problems.append(
+                Problem(
+                    int(lines[i]),
+                    name,
+                    text.iloc[i][:80] + "...",
+                    f"the {column} is {len(text.iloc[i]):,} characters long; at most {limit:,} "
+                    "are stored.",
+                    f"Shorten it to {limit:,} characters or fewer (keep the source's own text "
+                    "in the source, and a summary here).",
+                )
+            )
+        starts = text.str.lstrip().str.startswith(DECK_EXPRESSION).fillna(False)
+        for i in np.flatnonzero(starts.to_numpy(dtype=bool)):
+            problems.append(
+                Problem(
+                    int(lines[i]),
+                    name,
+                    text.iloc[i][:80],
+                    f"the {column} starts with {DECK_EXPRESSION}, which the map would read as "
+                    "code rather than text.",
+                    f"Remove the leading {DECK_EXPRESSION}, or write the value in other words.",
+                )
+            )
+    return problems
+
+
 def check_rows(frame: pd.DataFrame, columns: dict[str, str]) -> list[Problem]:
     """Run every check on mapped rows (before geocoding); return the problems."""
     return [
@@ -517,6 +589,7 @@ def check_rows(frame: pd.DataFrame, columns: dict[str, str]) -> list[Problem]:
         *check_casualties(frame, columns),
         *check_enumerations(frame, columns),
         *check_duplicate_ids(frame, columns),
+        *check_text(frame, columns),
     ]
 
 
@@ -540,9 +613,17 @@ def report_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def report_csv(problems: list[Problem]) -> bytes:
-    """Return the problem report as UTF-8 CSV (with BOM, so Excel reads it)."""
+    """Return the problem report as UTF-8 CSV (with BOM, so Excel reads it).
+
+    Values quoted from the upload that a spreadsheet would run as formulas
+    are neutralised (:func:`footprint.data.exports.neutralise_formulas`).
+    """
+    from footprint.data.exports import neutralise_formulas
+
     buffer = io.StringIO()
-    report_frame(problems).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    neutralise_formulas(report_frame(problems)).to_csv(
+        buffer, index=False, quoting=csv.QUOTE_MINIMAL
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -550,12 +631,16 @@ def escape_markdown(text: object) -> str:
     """Return text with Markdown's markup characters escaped, for messages quoting uploads.
 
     Links, images, emphasis, code, HTML, tables, headings, colour directives
-    (``:red[...]``) and maths all need one of these characters.
+    (``:red[...]``), icons (``:material/lock:``) and maths all need one of
+    these characters. This is the one helper every page uses for
+    data-derived text (group names, URL filter values, uploaded values) that
+    reaches Markdown.
     """
     out = str(text)
     for char in "\\`*_[]<>#|~$":
         out = out.replace(char, "\\" + char)
-    return out
+    # a colon starts a directive or an icon only when a letter follows it
+    return re.sub(r":(?=[A-Za-z])", r"\\:", out)
 
 
 def blocked_lines(problems: list[Problem]) -> set[int]:

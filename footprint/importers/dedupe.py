@@ -21,7 +21,14 @@ groups       0.20    a group in common (0 when both name groups and share none)
 ===========  ======  ============================================================
 
 A pair scoring at least :data:`PROBABLE` is a probable duplicate; at least
-:data:`HIGH` a likely one. Each uploaded row keeps its best match only (a
+:data:`HIGH` a likely one. Two rows of the same file must pass a stricter rule
+(:func:`_file_pair_ok`): a score of at least :data:`FILE_PROBABLE`, the same
+day, both placed finer than a city within :data:`FILE_MAX_KM`, similar or
+unknown casualties and no conflicting groups. Sources list each event once, so
+nearby rows of one file are mostly distinct events (UCDP GED for Pakistan:
+713 within-file pairs under the looser rule, nearly all dyad rows of separate
+events). Rows whose every cell is the same are always offered
+(:func:`add_identical_rows`). Each uploaded row keeps its best match only (a
 stored event before an earlier row of the file when they score the same).
 
 Speed: the stored events and the file's rows go into one index, bucketed by
@@ -47,6 +54,27 @@ from footprint.importers.geocoding import haversine_km
 MAX_KM = 2.0
 PROBABLE = 0.65
 HIGH = 0.8
+#: Two rows of one file are a probable duplicate only by a stricter rule: a
+#: source lists each event once (UCDP's dyad rows, one per pair of sides, are
+#: separate events), so only rows alike in every known respect are offered.
+FILE_PROBABLE = 0.8
+#: ... and placed this close (km), both finer than a city.
+FILE_MAX_KM = 0.5
+
+
+def _file_pair_ok(parts, score: float) -> bool:
+    """The stricter rule for a pair inside one file (see :data:`FILE_PROBABLE`)."""
+    same_day, distance, _hood, coarse, casualties, known, groups = parts
+    return bool(
+        score >= FILE_PROBABLE
+        and same_day
+        and not coarse
+        and distance <= FILE_MAX_KM
+        and (not known or casualties >= 0.75)
+        and groups != 0.0
+    )
+
+
 WEIGHTS = {"date": 0.3, "place": 0.3, "casualties": 0.2, "groups": 0.2}
 
 _COARSE = schema.GEO_PRECISION_RANK["city"]
@@ -357,6 +385,8 @@ def find_duplicates(
                 if score < threshold:
                     continue
                 kind = "stored" if j < offset else "file"
+                if kind == "file" and not _file_pair_ok(parts, score):
+                    continue
                 rank = (round(score, 6), kind == "stored")
                 if i not in best or rank > best[i][0]:
                     best[i] = (rank, kind, j, score, parts)
@@ -377,3 +407,48 @@ def find_duplicates(
             )
         )
     return pairs
+
+
+def add_identical_rows(
+    pairs: list[DuplicatePair],
+    frame: pd.DataFrame,
+    identical: dict[int, int],
+    usable: np.ndarray | None = None,
+) -> list[DuplicatePair]:
+    """Add (or put first) a pair for each row whose every cell repeats an earlier row's.
+
+    Exports with too few columns to tell two attacks apart (several on one
+    day in one city) give such rows; they are probable duplicates for an
+    analyst to decide, not errors.
+
+    Parameters
+    ----------
+    pairs : list of DuplicatePair
+        From :func:`find_duplicates`.
+    frame : DataFrame
+        The uploaded rows (``event_id``, ``_line``).
+    identical : dict
+        ``{line: earlier line}`` (``MappedRows.identical``).
+    usable : array of bool, optional
+        Rows taking part (rows with errors do not).
+    """
+    if not identical:
+        return pairs
+    lines = frame["_line"].to_numpy()
+    position = {int(line): i for i, line in enumerate(lines)}
+    ids = frame["event_id"].to_numpy(dtype=object)
+    by_index = {pair.index: pair for pair in pairs}
+    for line, first in identical.items():
+        i, j = position.get(line), position.get(first)
+        if i is None or j is None or (usable is not None and not (usable[i] and usable[j])):
+            continue
+        by_index[i] = DuplicatePair(
+            index=i,
+            line=int(line),
+            other_kind="file",
+            other_id=str(ids[j]),
+            other_line=int(first),
+            score=1.0,
+            reasons=(f"every exported column is the same as line {first}",),
+        )
+    return [by_index[i] for i in sorted(by_index)]

@@ -208,7 +208,7 @@ FORMATS: tuple[Format, ...] = (
                 "gwnob",
             )
         ),  # fmt: skip
-        (("id",), ("date_start", "year")),
+        (("date_start", "year"),),
     ),
     Format(
         "pbc",

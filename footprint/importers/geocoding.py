@@ -14,6 +14,11 @@ Three things happen, in this order, to rows that have no error:
 2. **Precision upgrades.** A row on a centroid whose place text the geocoder
    resolves to something finer than a city (a neighbourhood, a town, a site),
    no further than :data:`MAX_SHIFT_KM` from the point, moves to that place.
+   When the place text names nothing finer, the other text fields of
+   :data:`UPGRADE_FIELDS` (``target``, then ``summary``) are read the same
+   way; the field and the words matched are kept in ``notes`` as evidence
+   (``place from target1: "Korangi"``) and counted in
+   :attr:`PlacementStats.upgraded_from`.
    Its first coordinates and precision go to ``original_latitude``,
    ``original_longitude`` and ``original_geo_precision``; the match to
    ``geo_matched_name``, ``geo_matched_alias`` and ``geo_score``.
@@ -64,6 +69,8 @@ class PlacementStats:
     not_found: int = 0
     on_centroid: int = 0
     precision_upgraded: int = 0
+    #: Rows upgraded, by the field whose text placed them (``location_text``, ``target``...).
+    upgraded_from: dict[str, int] = field(default_factory=dict)
     stacks: list[tuple[float, float, int]] = field(default_factory=list)
 
 
@@ -287,19 +294,20 @@ def place_rows(
                     "warning",
                 )
             )
-    for i in refine:
-        query = queries.get(int(i))
-        result = results.get(_key(*query)) if query else None
+    upgraded = np.zeros(len(frame), dtype=bool)
+    notes = frame["notes"].to_numpy(dtype=object, copy=True) if "notes" in frame else None
+
+    def try_upgrade(i: int, field_name: str, query, result) -> bool:
         if result is None or not result.resolved or result.latitude is None:
-            continue
+            return False
         if RANK.get(result.geo_precision, _CITY) >= _CITY:
-            continue
+            return False
         shift = _distance_km(lat[i], lon[i], result.latitude, result.longitude)
         if shift > MAX_SHIFT_KM:
             problems.append(
                 Problem(
                     int(lines[i]),
-                    location_column,
+                    columns.get(field_name, field_name),
                     query[0][:120],
                     f"the place text matches {result.name}, {shift:.0f} km from the row's "
                     "city-centre point, so the point was kept.",
@@ -307,13 +315,41 @@ def place_rows(
                     "warning",
                 )
             )
-            continue
+            return False
         if np.isnan(num["original_latitude"][i]):
             num["original_latitude"][i], num["original_longitude"][i] = lat[i], lon[i]
         if col["original_geo_precision"][i] is None:
             col["original_geo_precision"][i] = "city"
-        put(int(i), result)
+        put(i, result)
+        upgraded[i] = True
         stats.precision_upgraded += 1
+        stats.upgraded_from[field_name] = stats.upgraded_from.get(field_name, 0) + 1
+        if notes is not None and field_name != "location_text":
+            evidence = f'place from {columns.get(field_name, field_name)}: "{result.matched_alias}"'
+            notes[i] = f"{notes[i]}; {evidence}" if _text(notes[i]) else evidence
+        return True
+
+    for i in refine:
+        query = queries.get(int(i))
+        try_upgrade(int(i), "location_text", query, results.get(_key(*query)) if query else None)
+    # Rows still on a centre: the place is often named elsewhere than the
+    # place column ("Korangi police station" as the target, "workers of
+    # Landhi" in the summary). Each further text field is tried in turn.
+    for field_name in UPGRADE_FIELDS:
+        if field_name not in frame:
+            continue
+        texts = frame[field_name].to_numpy(dtype=object)
+        left = [int(i) for i in refine if not upgraded[i] and _text(texts[i])]
+        if not left:
+            continue
+        field_queries = {
+            i: (_text(texts[i])[:MAX_UPGRADE_TEXT], _context_of(col, given, i)) for i in left
+        }
+        field_results = _geocode_unique(geocoder, list(field_queries.values()))
+        for i, query in field_queries.items():
+            try_upgrade(i, field_name, query, field_results.get(_key(*query)))
+    if notes is not None:
+        col["notes"] = notes
     if progress:
         progress(0.8, "Filling districts and provinces from the points")
     problems.extend(_reverse_fill(col, lat, lon, lines, geocoder, ok, columns))
@@ -326,6 +362,21 @@ def place_rows(
 
 
 _QUERY_COLUMNS = ("location_text", "neighbourhood", "town", "city", "district", "province")
+#: Further text fields a city-centre row is upgraded from, in this order, when
+#: its place text names no finer place. Each is read as free text.
+UPGRADE_FIELDS = ("target", "summary")
+#: Characters of a free-text field given to the geocoder.
+MAX_UPGRADE_TEXT = 400
+
+
+def _context_of(col: dict, given: dict, i: int) -> dict | None:
+    for level in ("city", "province"):
+        value = _text(given[level][i])
+        if value:
+            return {level: value}
+    return None
+
+
 _TEXT_COLUMNS = (
     *_QUERY_COLUMNS,
     "geo_precision",

@@ -66,9 +66,7 @@ from footprint.importers.base import (
     place_name,
     province_name,
     source_key,
-    stable_id,
 )
-from footprint.importers.checks import Problem
 
 _ATTACK_TYPES = {
     "assassination": "assassination",
@@ -122,6 +120,7 @@ class GtdReader(Reader):
         "iyear", "imonth", "iday", "approxdate", "country_txt", "dbsource", "scite2", "scite3",
         "gname2", "gname3", "claimed", "claim2", "claim3", "guncertain1", "guncertain2", "guncertain3",
     )  # fmt: skip
+    id_column = "eventid"
     columns = {
         "event_id": "eventid",
         "source_id": "eventid",
@@ -145,25 +144,13 @@ class GtdReader(Reader):
         "source_ref": "scite1",
     }
 
-    def prepare(self, table) -> None:
-        """Warn once when the export has no ``eventid`` column."""
-        if "eventid" not in table.header:
-            self.problems.append(
-                _file_warning(
-                    "eventid",
-                    "The export has no eventid column, so event ids are made from each row's "
-                    "values: re-uploading a changed row will not be recognised as the same event.",
-                    "Include eventid when exporting from the GTD.",
-                )
-            )
-
     def map_row(self, row: Row) -> dict:
         """Map one GTD row."""
         own_id = row.text("eventid")
         if own_id:
             event_id = f"gtd:{source_key(own_id.split('.')[0])}"
         else:
-            event_id = stable_id("gtd", [row.raw(c) for c in self.header])
+            event_id = self.made_id(row, "gtd")
         record = {"event_id": event_id, "source_id": event_id, "event_type": "attack"}
         self._date(row, record)
         suicide = row.text("suicide")
@@ -256,7 +243,3 @@ class GtdReader(Reader):
             date_end=parsed.end.isoformat(),
             date_precision=parsed.precision,
         )
-
-
-def _file_warning(column: str, problem: str, fix: str) -> Problem:
-    return Problem(None, column, None, problem, fix, "warning")

@@ -253,11 +253,30 @@ def _slug(name: str) -> str:
 
 
 def save_mapping(mapping: ColumnMapping, directory: Path | None = None) -> Path:
-    """Write a mapping to ``<directory>/<name>.json`` and return the path."""
+    """Write a mapping to ``<directory>/<name>.json`` and return the path.
+
+    Raises
+    ------
+    ImportRefused
+        When another saved mapping, under another name, has the same file
+        name (``My GTD`` and ``my-gtd`` both slug to ``my-gtd.json``): saving
+        would overwrite it silently.
+    """
     mapping.validate(mapping.header)
     directory = Path(directory or mappings_dir())
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{_slug(mapping.name)}.json"
+    if path.exists():
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8")).get("name")
+        except (OSError, ValueError, AttributeError):
+            existing = None
+        if existing is not None and existing != mapping.name:
+            raise ImportRefused(
+                f"A saved mapping named {existing!r} already uses the file {path.name}; "
+                f"saving {mapping.name!r} would replace it.",
+                "Give this mapping another name, or use the existing one.",
+            )
     partial = path.with_suffix(".json.part")
     partial.write_text(
         json.dumps(mapping.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"

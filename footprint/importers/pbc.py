@@ -79,6 +79,7 @@ class PbcReader(Reader):
     format = "pbc"
     label = "Pakistan Body Count (suicide attacks)"
     also_reads = ("Targeted Sect if any", "Time", "Location Category", "No. of Suicide Blasts")
+    id_column = "S#"
     columns = {
         "event_id": "S#",
         "source_id": "S#",
@@ -111,6 +112,7 @@ class PbcReader(Reader):
         self.columns = {
             contract: self.col.get(c.lower(), c) for contract, c in type(self).columns.items()
         }
+        self.id_column = self.col["s#"]
 
     def map_row(self, row: Row) -> dict:
         """Map one PBC row."""
@@ -118,6 +120,8 @@ class PbcReader(Reader):
         number = row.text(col["s#"])
         if number:
             event_id = f"pbc:{source_key(number.split('.')[0])}"
+        elif not self.has_id_column():
+            event_id = self.made_id(row, "pbc")
         else:
             row.problem(col["s#"], None, "the attack number (S#) is missing.", "Fill in S#.")
             event_id = f"pbc:line-{row.line}"

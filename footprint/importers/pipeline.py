@@ -37,6 +37,8 @@ Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
 #: Rows handed to ``store.insert_events`` at a time (all in one transaction).
 INSERT_CHUNK = 10_000
+#: How long a commit keeps retrying while another import holds the store (seconds).
+COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
 
 
@@ -80,11 +82,18 @@ class Preview:
     geocoder_used: bool = True
     stored_matches: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    #: The newest batch stored when the file was prepared (0: none, or no store).
+    last_batch_id: int = 0
 
     @property
     def format(self) -> str:
         """The format's short name."""
         return self.detection.format
+
+    def detection_columns(self) -> dict[str, str]:
+        """Contract column -> the file column it came from."""
+        return dict(self.columns)
 
     @property
     def rows_read(self) -> int:
@@ -294,10 +303,11 @@ def prepare(
     clock = time.perf_counter()
     _step(progress, 0.3, 0.35)(0.0, "Checking rows")
     problems += checks.check_rows(frame, mapped.columns)
-    already_uploaded, stored_frame = None, None
+    already_uploaded, stored_frame, last_batch_id = None, None, 0
     if engine is not None:
         with engine.connect() as connection:
             already_uploaded = store.find_batch_by_sha256(connection, digest)
+            last_batch_id = store.last_batch_id(connection)
             existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
             stored_frame = store.read_events(connection)
         problems += _already_stored(frame, existing, mapped.columns)
@@ -333,6 +343,7 @@ def prepare(
     duplicates = dedupe.find_duplicates(
         placed, stored_frame, usable, progress=lambda f: dedupe_step(f, "Looking for duplicates")
     )
+    duplicates = dedupe.add_identical_rows(duplicates, placed, mapped.identical, usable)
     timings["dedupe"] = time.perf_counter() - clock
     stored_matches = None
     if stored_frame is not None:
@@ -355,6 +366,8 @@ def prepare(
         geocoder_used=geocoder is not None,
         stored_matches=stored_matches,
         timings=timings,
+        columns=dict(mapped.columns),
+        last_batch_id=last_batch_id,
     )
 
 
@@ -405,6 +418,53 @@ def default_decisions(preview: Preview) -> dict[str, str]:
         pair.key: "skip" if pair.other_kind == "stored" and pair.high else "keep"
         for pair in preview.duplicates
     }
+
+
+def bulk_decisions(
+    preview: Preview,
+    skip_stored_at: float | None = None,
+    keep_within_file: bool = False,
+) -> dict[str, str]:
+    """Decide many probable duplicates at once, on top of :func:`default_decisions`.
+
+    Parameters
+    ----------
+    preview : Preview
+    skip_stored_at : float, optional
+        Skip every row whose pair with a stored event scores at least this
+        (0..1); pairs with stored events below it are kept.
+    keep_within_file : bool
+        Keep every row whose pair is another row of the same file.
+
+    Returns
+    -------
+    dict
+        ``{pair key: decision}`` for every pair.
+    """
+    decisions = default_decisions(preview)
+    for pair in preview.duplicates:
+        if pair.other_kind == "stored" and skip_stored_at is not None:
+            decisions[pair.key] = "skip" if pair.score >= skip_stored_at else "keep"
+        elif pair.other_kind == "file" and keep_within_file:
+            decisions[pair.key] = "keep"
+    return decisions
+
+
+#: Readable headers of :meth:`Preview.duplicate_table`'s columns, for pages.
+DUPLICATE_TABLE_LABELS = {
+    "line": "Line",
+    "score": "Score",
+    "reasons": "Why",
+    "new_date": "This row: date",
+    "new_place": "This row: place",
+    "new_killed": "This row: killed",
+    "new_groups": "This row: groups",
+    "other": "Probably repeats",
+    "other_date": "That event: date",
+    "other_place": "That event: place",
+    "other_killed": "That event: killed",
+    "other_groups": "That event: groups",
+}
 
 
 def plan(
@@ -482,10 +542,17 @@ def commit(
     progress : callable, optional
         ``progress(fraction, message)``.
 
+    While another import holds the store (SQLite allows one writer), the
+    commit waits (each try up to ``store.BUSY_TIMEOUT_SECONDS``) and retries
+    for up to :data:`COMMIT_TIMEOUT_SECONDS`, then refuses with a message;
+    "database is locked" never reaches the analyst. A batch stored since the
+    file was prepared is checked for probable duplicates of these rows.
+
     Raises
     ------
     ImportRefused
-        When the file was uploaded before, or nothing in it can be stored.
+        When the file was uploaded before, nothing in it can be stored, the
+        store stayed busy, or another upload stored probable duplicates meanwhile.
     """
     clock = time.perf_counter()
     if preview.already_uploaded:
@@ -513,6 +580,40 @@ def commit(
         for i in events_frame["event_id"]
         if i in preview.names_as_written
     }
+    deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
+    while True:
+        try:
+            batch_id = _store(
+                engine, preview, events_frame, names, merges, rejected, uploaded_by, progress
+            )
+            break
+        except sa.exc.OperationalError as error:
+            if not store.is_busy(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise ImportRefused(
+                    f"The store was busy with another import for more than "
+                    f"{COMMIT_TIMEOUT_SECONDS:.0f} s, so nothing of {preview.file_name} was "
+                    "stored.",
+                    "Try again when the other import has finished (see Batch history).",
+                ) from error
+            if progress:
+                progress(0.05, "The store is busy with another import; waiting and retrying")
+            time.sleep(1.0)
+    if progress:
+        progress(1.0, "Stored")
+    return CommitResult(
+        batch_id=batch_id,
+        stored=len(events_frame),
+        merged=len(merges),
+        skipped=skipped - len(merges),
+        rejected=rejected,
+        seconds=time.perf_counter() - clock,
+    )
+
+
+def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, progress) -> int:
+    """Store one batch in one transaction; return its id (see :func:`commit`)."""
     try:
         with engine.begin() as connection:
             if store.find_batch_by_sha256(connection, preview.sha256):
@@ -520,6 +621,7 @@ def commit(
                     f"{preview.file_name} was uploaded by someone else meanwhile.",
                     "Nothing was stored; see Batch history.",
                 )
+            _check_against_newer_batches(connection, preview, events_frame)
             batch_id = store.create_batch(
                 connection,
                 file_name=preview.file_name,
@@ -555,16 +657,34 @@ def commit(
             "nothing was stored.",
             "Upload the file again to see what is new.",
         ) from error
-    if progress:
-        progress(1.0, "Stored")
-    return CommitResult(
-        batch_id=batch_id,
-        stored=len(events_frame),
-        merged=len(merges),
-        skipped=skipped - len(merges),
-        rejected=rejected,
-        seconds=time.perf_counter() - clock,
-    )
+    return batch_id
+
+
+def _check_against_newer_batches(connection, preview: Preview, events_frame) -> None:
+    """Refuse when a batch stored since :func:`prepare` probably holds some of these rows.
+
+    Two files imported at once are each checked against the store as it was
+    when they were prepared; the second to commit is checked here, inside its
+    own transaction, against what the first stored.
+    """
+    if preview.last_batch_id is None or store.last_batch_id(connection) <= preview.last_batch_id:
+        return
+    newer = store.read_batch_events(connection, preview.last_batch_id)
+    if newer.empty or events_frame.empty:
+        return
+    rows = events_frame.assign(_line=preview.frame.loc[events_frame.index, "_line"])
+    pairs = [
+        p
+        for p in dedupe.find_duplicates(rows.reset_index(drop=True), newer)
+        if p.other_kind == "stored"
+    ]
+    if pairs:
+        lines = ", ".join(str(p.line) for p in pairs[:10]) + (", ..." if len(pairs) > 10 else "")
+        raise ImportRefused(
+            f"While {preview.file_name} was being reviewed, another upload stored events that "
+            f"{len(pairs)} of its rows probably duplicate (lines {lines}); nothing was stored.",
+            "Upload the file again to review those rows against the new events.",
+        )
 
 
 def undo(engine: Engine, batch_id: int, undone_by: str) -> int:
@@ -585,7 +705,8 @@ def summary(
     """Return the JSON summary the command line prints.
 
     Keys: file, format, rows_read, stored, rejected, rejected_reasons,
-    warnings, warning_list, geocoded, precision_upgraded, probable_duplicates,
+    warnings, warning_list, geocoded, precision_upgraded, precision_upgraded_from
+    (rows upgraded per file column whose text placed them), probable_duplicates,
     duplicates, batch_id, already_uploaded, timings.
     """
     decisions = {**default_decisions(preview), **(decisions or {})}
@@ -606,6 +727,10 @@ def summary(
         "warning_list": [_problem_dict(p) for p in preview.warnings[:200]],
         "geocoded": preview.placement.geocoded,
         "precision_upgraded": preview.placement.precision_upgraded,
+        "precision_upgraded_from": {
+            preview.detection_columns().get(name, name): count
+            for name, count in preview.placement.upgraded_from.items()
+        },
         "on_city_centre": preview.placement.on_centroid,
         "probable_duplicates": len(preview.duplicates),
         "duplicates": [

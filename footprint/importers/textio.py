@@ -239,6 +239,20 @@ def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
     if not records:
         raise ImportRefused(f"{file_name} has no header row.", "Put the column names on line 1.")
     header = _clean_header(records[0])
+    for original, renamed in _repeated_columns(records[0], header):
+        problems.append(
+            Problem(
+                row=header_line,
+                column=original,
+                value=renamed,
+                problem=(
+                    f"The header names the column {original!r} more than once; the first one is "
+                    f"read, and the repeat is kept as {renamed!r}, which no format reads."
+                ),
+                fix="Rename or delete the repeated column so each name appears once.",
+                severity="warning",
+            )
+        )
     table = RawTable(
         header=header, rows=[], lines=[], encoding=encoding, separator=separator, problems=problems
     )
@@ -285,6 +299,15 @@ def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
         table.rows.append(values)
         table.lines.append(line)
     return table
+
+
+def _repeated_columns(values: list[str], header: list[str]) -> list[tuple[str, str]]:
+    """``(name as written, name given)`` for each repeated header column."""
+    return [
+        (value.replace("\ufeff", "").strip(), name)
+        for value, name in zip(values, header, strict=True)
+        if value.replace("\ufeff", "").strip() and name != value.replace("\ufeff", "").strip()
+    ]
 
 
 def _clean_header(values: list[str]) -> list[str]:

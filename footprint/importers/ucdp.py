@@ -82,6 +82,7 @@ class UcdpReader(Reader):
     also_reads = (
         "year", "type_of_violence", "side_b", "where_coordinates", "best", "dyad_name", "country",
     )  # fmt: skip
+    id_column = "id"
     columns = {
         "event_id": "id",
         "source_id": "id",
@@ -107,6 +108,8 @@ class UcdpReader(Reader):
         own_id = row.text("id")
         if own_id:
             event_id = f"ucdp:{source_key(own_id.split('.')[0])}"
+        elif not self.has_id_column():
+            event_id = self.made_id(row, "ucdp")
         else:
             row.problem("id", None, "the UCDP event id is missing.", "Export the id column too.")
             event_id = f"ucdp:line-{row.line}"
