@@ -251,6 +251,29 @@ def test_timeline_measure_year_and_small_multiples(app_data):
     assert is_2015["killed"].tolist() == [46]
 
 
+def test_timeline_bin_follows_the_date_range(app_data):
+    at = open_page("pages/timeline.py")
+    # Seven events over 2014-2017: a range of a few years is binned by month.
+    assert timeline_bars(at)["period"].str.endswith("-01").all()
+    at.date_input(key="filter_date_from").set_value(dt.date(2014, 6, 1))
+    at.date_input(key="filter_date_to").set_value(dt.date(2014, 6, 30))
+    rerun(at)
+    bars = timeline_bars(at)
+    # Two events in June 2014: one bar per day, on their days, labelled with the day.
+    assert sorted(bars["period"]) == ["2014-06-10", "2014-06-25"]
+    assert set(bars["label"]) == {"10 Jun 2014", "25 Jun 2014"}
+    spec, _ = vega_charts(at)[0]
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == "%d %b"
+    assert any("one bar per day" in c.value for c in at.caption)
+    # The per-group panels label each year once.
+    panels, _ = vega_charts(at)[1]
+    assert panels["spec"]["encoding"]["x"]["axis"]["format"] == "%d %b"
+    at.segmented_control(key="timeline_freq").set_value("year")
+    rerun(at)
+    panels, _ = vega_charts(at)[1]
+    assert panels["spec"]["encoding"]["x"]["axis"]["tickCount"] == "year"
+
+
 def test_timeline_clear_dates_button(app_data):
     at = open_page("pages/timeline.py")
     at.date_input(key="filter_date_to").set_value(dt.date(2014, 12, 31))

@@ -477,3 +477,24 @@ def test_streamed_exports_equal_the_one_frame_export(loaded, tmp_path, fmt):
         "event_id", ignore_index=True
     )
     pd.testing.assert_frame_equal(plain(back), plain(whole))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (None, None, "month"),
+        (dt.date(2015, 3, 1), dt.date(2015, 3, 20), "day"),
+        (dt.date(2015, 1, 1), dt.date(2015, 9, 1), "week"),
+        (dt.date(2012, 1, 1), dt.date(2015, 9, 1), "month"),
+        (dt.date(2004, 1, 1), dt.date(2015, 9, 1), "quarter"),
+        (dt.date(1990, 1, 1), dt.date(2015, 9, 1), "year"),
+    ],
+)
+def test_the_bin_follows_the_date_range(first, last, expected):
+    assert query.suggested_frequency(first, last) == expected
+
+
+def test_where_clause_is_parameterised_never_interpolated():
+    hostile = "x'); DROP TABLE events; --"
+    where, params = query.where_clause(FilterState(districts=(hostile,), groups=(hostile,)))
+    assert hostile not in where and hostile in params
