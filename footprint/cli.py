@@ -87,10 +87,13 @@ def _export_refusal(output: str, database_url: str) -> str | None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import sqlalchemy as sa
 
     from footprint import paths
-    from footprint.data import exports, store
+    from footprint.data import exports, query, store
+    from footprint.data.filters import FilterState
 
     database_url = args.database_url or paths.database_url()
     refusal = _export_refusal(args.output, database_url)
@@ -107,18 +110,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            frame = store.read_events(connection)
+        index = query.EventsIndex.build(engine)
     except sa.exc.OperationalError as error:
         print(f"error: the store cannot be read ({error.orig}).", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
     try:
-        exports.write(frame, args.output, args.format)
+        Path(args.output).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # Streamed a chunk at a time: an export of any size never sits whole in memory.
+        written = exports.write_chunks(
+            query.iter_events(index, FilterState()), args.output, args.format
+        )
     except OSError as error:
         print(f"error: {args.output} cannot be written ({error.strerror}).", file=sys.stderr)
         return 2
-    print(f"{len(frame)} events written to {args.output}", file=sys.stderr)
+    print(f"{written} events written to {args.output}", file=sys.stderr)
     return 0
 
 
