@@ -1,7 +1,10 @@
 """Map page: where the filtered events happened, by group, with their uncertainty.
 
-Clicking an event opens its card. The view preset (``view=``) and the open
-card (``event=``) live in the URL beside the shared filters.
+A click on an event opens its card; a click on a stack or on a city/province
+marker lists its events in the side panel, each with a button to its card.
+Above ``mapview.AGGREGATE_THRESHOLD`` filtered events the map draws H3
+hexagons and the largest attacks instead. The view preset (``view=``) and the
+open card (``event=``) live in the URL beside the shared filters.
 """
 
 from __future__ import annotations
@@ -34,6 +37,19 @@ def cached_records(data_version: tuple, filter_state, _events) -> list[dict]:
     return mapview.event_records(_events)
 
 
+def reset_all_filters() -> None:
+    """Clear the shared filters (the empty state's button): widgets and URL."""
+    for key in [k for k in st.session_state if str(k).startswith("filter_")]:
+        del st.session_state[key]
+    for key in [k for k in st.query_params if k not in ("view",)]:
+        del st.query_params[key]
+
+
+def open_event(event_id: str) -> None:
+    """Open one listed event's card (a list button's callback)."""
+    st.session_state["map_open_event"] = event_id
+
+
 st.title("Map")
 map_column, side_column = st.columns([2.5, 1.3])
 with side_column:
@@ -59,6 +75,13 @@ with side_column:
             presence=left.checkbox(
                 "Militant presence", True, key="map_layer_presence", persist_state="session"
             ),
+            area_events=left.checkbox(
+                "City/province only",
+                True,
+                key="map_layer_areas",
+                persist_state="session",
+                help="Events known only to a city or a province, one marker per place.",
+            ),
             density=left.checkbox(
                 "Density", False, key="map_layer_density", persist_state="session"
             ),
@@ -80,6 +103,7 @@ if st.query_params.get("view") != preset:
     st.query_params["view"] = preset
 
 records = cached_records(st.session_state["data_version"], st.session_state["filter_state"], events)
+marks = mapview.map_marks(records, layer_choices)
 deck = mapview.build_deck(events, preset, layer_choices, records=records)
 
 with map_column:
@@ -97,30 +121,71 @@ with map_column:
             "`python -m footprint data`."
         )
     counts = mapview.map_counts(events)
+    if counts["events"] == 0:
+        st.info("No events match the filters.", icon=":material/filter_alt_off:")
+        st.button("Reset filters", key="map_reset_filters", on_click=reset_all_filters)
     st.caption(
         f"{counts['events']:,} event{'s' if counts['events'] != 1 else ''}: "
-        f"{counts['mapped']:,} on the map, of which "
-        f"{counts['approximate']:,} are placed only roughly (drawn as discs covering where they "
-        f"may be); {counts['unmapped']:,} have no coordinates. "
+        f"{counts['mapped']:,} on the map, of which {counts['area_only']:,} "
+        f"{'is' if counts['area_only'] == 1 else 'are'} known only to "
+        f"a city or province (one marker per place); {counts['unmapped']:,} "
+        f"ha{'s' if counts['unmapped'] == 1 else 've'} no coordinates. "
         "Boundaries © OpenStreetMap contributors (ODbL); Karachi towns: UN OCHA."
     )
 
-selected = mapview.selected_event_id(chart_state)
-if selected:
-    if st.query_params.get("event") != selected:
-        st.query_params["event"] = selected
-elif st.session_state.get("map_had_selection") and "event" in st.query_params:
-    del st.query_params["event"]
-st.session_state["map_had_selection"] = bool(selected)
-event_id = selected or st.query_params.get("event")
+# What the click picked: a new pick replaces the listing or card; the same pick
+# (the chart keeps it across reruns) leaves what a list button opened.
+selection = mapview.map_selection(chart_state, marks.layer_rows())
+if selection != st.session_state.get("map_last_selection"):
+    st.session_state["map_last_selection"] = selection
+    st.session_state["map_listing"] = selection if selection and selection.kind != "event" else None
+    st.session_state["map_open_event"] = (
+        selection.key if selection and selection.kind == "event" else None
+    )
+    if selection is None and "event" in st.query_params:
+        del st.query_params["event"]
+event_id = st.session_state.get("map_open_event") or (
+    None if st.session_state.get("map_listing") else st.query_params.get("event")
+)
+if event_id and st.query_params.get("event") != event_id:
+    st.query_params["event"] = event_id
+listing = st.session_state.get("map_listing")
 
 with side_column:
+    if listing:
+        listed = mapview.events_at(events, listing)
+        title = (
+            mapview.area_label(listing.key, len(listed))
+            if listing.kind == "area"
+            else f"{len(listed):,} events at this point"
+        )
+        with st.container(border=True, key="map_listing_panel"):
+            st.markdown(f"**{cards.escape_markdown(title)}**")
+            shown = listed.sort_values("event_date", na_position="last").head(mapview.LIST_LIMIT)
+            with st.container(height=min(60 + 44 * len(shown), 330), border=False):
+                for row in shown.itertuples(index=False):
+                    st.button(
+                        cards.list_label(row._asdict()),
+                        key=f"map_list_{row.event_id}",
+                        on_click=open_event,
+                        args=(row.event_id,),
+                        width="stretch",
+                        type="primary" if row.event_id == event_id else "secondary",
+                    )
+            if len(listed) > len(shown):
+                st.caption(
+                    f"The first {len(shown):,} of {len(listed):,}, by date: narrow the filters "
+                    "(dates, group) to list the others."
+                )
     if event_id:
         match = events[events["event_id"] == event_id]
         if len(match):
             st.html(cards.event_card_html(match.iloc[0]))
         else:
             st.info(f"Event {event_id} is hidden by the filters.")
-    else:
-        st.info("Click an event on the map to open its card.", icon=":material/touch_app:")
-    st.html(mapview.legend_html(events, layer_choices))
+    elif not listing:
+        st.info(
+            "Click a marker on the map to open its card, or a numbered marker to list its events.",
+            icon=":material/touch_app:",
+        )
+    st.html(mapview.legend_html(events, layer_choices, preset, records=records))

@@ -70,7 +70,7 @@ def test_the_map_flies_to_each_event(events):
     assert current["data"] == [{"event_id": "t-05", "lon": 67.02, "lat": 30.199}]
     # Every event stays on the map for context.
     attacks = next(layer for layer in spec["layers"] if layer["id"] == "attacks")
-    assert len(attacks["data"]) == 5
+    assert len(attacks["data"]) == 8
     # A province-level event is shown wide, not as if it were a street corner.
     province = json.loads(briefing.briefing_deck(ordered, 12).to_json())["initialViewState"]
     assert province["zoom"] == briefing.FOCUS_ZOOM_OUTSIDE_KARACHI["province"] < view["zoom"]

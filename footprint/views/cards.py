@@ -210,6 +210,27 @@ def event_title(event: Mapping) -> str:
     return f"{what} at {where}" if event_type != "militant_presence" else f"{what} in {where}"
 
 
+_MARKDOWN_SPECIALS = "\\[]*_`:$<>#~|{}"
+
+
+def escape_markdown(text: str) -> str:
+    """Return text that Streamlit's markdown (button labels, captions) shows as written."""
+    for char in _MARKDOWN_SPECIALS:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def list_label(event: Mapping) -> str:
+    """Return one line for an event in a list (a map stack's side panel), markdown-escaped.
+
+    ``2014-06-08 · Suicide bombing at Jinnah Airport · 36 killed``.
+    """
+    when = _timestamp(event.get("event_date"))
+    day = when.date().isoformat() if when is not None else "date unknown"
+    toll = casualty_label(event.get("killed_min"), event.get("killed_max"), "killed")
+    return escape_markdown(f"{day} · {event_title(event)} · {toll}")
+
+
 def groups_label(event: Mapping) -> str:
     """Return the linked groups as plain text: ``Islamic State (claimed); ...``."""
     try:
