@@ -837,17 +837,24 @@ def event_layers(marks: MapMarks, layers: MapLayers) -> list[pdk.Layer]:
             )
         )
     result.append(_text_layer("stack-counts", marks.stacks, 14, get_text_anchor=_literal("middle")))
-    labels = [{"lon": a["lon"], "lat": a["lat"], "text": a["title"]} for a in marks.areas]
-    result.append(
-        _text_layer(
-            "area-labels",
-            labels,
-            13,
-            get_text_anchor=_literal("start"),
-            get_pixel_offset=[30, 0],
-        )
-    )
+    result.append(_area_label_layer(marks.areas))
     return result
+
+
+def _area_label_layer(areas: list[dict]) -> pdk.Layer:
+    """The names under the city/province markers: ``Karachi, place unknown`` / ``328 events``."""
+    labels = []
+    for area in areas:
+        place, _, count = area["title"].rpartition(": ")
+        labels.append({"lon": area["lon"], "lat": area["lat"], "text": f"{place}\n{count}"})
+    return _text_layer(
+        "area-labels",
+        labels,
+        13,
+        get_text_anchor=_literal("middle"),
+        get_pixel_offset=[0, 34],
+        line_height=1.1,
+    )
 
 
 def stacked_alpha(alpha: int, count: int) -> int:
@@ -1165,3 +1172,218 @@ def map_counts(frame: pd.DataFrame) -> dict[str, int]:
         "area_only": int(area.sum()),
         "unmapped": int((~located).sum()),
     }
+
+
+# --- the aggregated map (above AGGREGATE_THRESHOLD events) ----------------------
+
+#: Hexagon colours by events, light to dark (ColorBrewer YlOrBr, sequential and
+#: readable with the common colour-vision deficiencies).
+HEX_RAMP: tuple[tuple[int, int, int], ...] = (
+    (255, 247, 188),
+    (254, 227, 145),
+    (254, 196, 79),
+    (254, 153, 41),
+    (236, 112, 20),
+    (204, 76, 2),
+    (140, 45, 4),
+)
+HEX_ALPHA = 200
+#: Average area of an H3 cell by resolution (km², from the H3 documentation's table).
+H3_CELL_KM2: dict[int, float] = {4: 1770.3, 5: 252.9, 6: 36.1, 7: 5.2, 8: 0.74}
+
+
+def hex_colours(counts: np.ndarray) -> np.ndarray:
+    """Return an RGBA row per hexagon, by its events on a log scale (vectorised)."""
+    counts = np.asarray(counts, dtype="float64")
+    if counts.size == 0:
+        return np.zeros((0, 4), dtype="int64")
+    top = max(float(counts.max()), 1.0)
+    share = np.log1p(counts) / math.log1p(top) if top > 1 else np.zeros_like(counts)
+    index = np.clip((share * (len(HEX_RAMP) - 1)).round().astype(int), 0, len(HEX_RAMP) - 1)
+    rgb = np.asarray(HEX_RAMP, dtype="int64")[index]
+    return np.column_stack([rgb, np.full(len(counts), HEX_ALPHA, dtype="int64")])
+
+
+def _span_text(first: pd.Series, last: pd.Series) -> pd.Series:
+    first_year = pd.to_datetime(first).dt.year.astype("Int64").astype(str)
+    last_year = pd.to_datetime(last).dt.year.astype("Int64").astype(str)
+    return np.where(first_year == last_year, first_year, first_year + "–" + last_year)
+
+
+def _toll_text(killed: pd.Series, unknown: pd.Series) -> pd.Series:
+    text = killed.map("{:,} killed in all".format)
+    extra = " (" + unknown.map("{:,}".format) + " with the toll unknown)"
+    return text + np.where(unknown.to_numpy() > 0, extra, "")
+
+
+def hexagon_rows(hexes: pd.DataFrame, resolution: int) -> list[dict]:
+    """Return the H3HexagonLayer rows of :func:`footprint.data.hexbins.hexagons` (vectorised)."""
+    if hexes.empty:
+        return []
+    colours = hex_colours(hexes["events"].to_numpy())
+    area = H3_CELL_KM2.get(resolution)
+    table = pd.DataFrame(
+        {
+            "hex": hexes["hex"].astype(str),
+            "events": hexes["events"].astype("int64"),
+            "color": colours.tolist(),
+            "title": hexes["events"].map("{:,} events in this hexagon".format),
+            "when": _span_text(hexes["first_day"], hexes["last_day"]),
+            "where": f"H3 cell, resolution {resolution}"
+            + (f" (about {area:,.0f} km²)" if area else ""),
+            "who": hexes["top_groups"].fillna("no group named"),
+            "toll": _toll_text(hexes["killed"], hexes["toll_unknown"]),
+            "place_note": "narrow the filters to see single events",
+        }
+    )
+    return layer_data(table.to_dict("records"))
+
+
+def area_rows(areas: pd.DataFrame, colours: Mapping[str, tuple[int, int, int]]) -> list[dict]:
+    """Return area-marker rows from :func:`footprint.data.hexbins.area_markers`."""
+    if areas.empty:
+        return []
+    rows = []
+    for area in areas.to_dict("records"):  # one row per city or province, not per event
+        colour = colour_of(area["dominant_group"], colours)
+        rows.append(
+            {
+                "kind": "area",
+                "key": area["area_key"],
+                "lon": float(area["lon"]),
+                "lat": float(area["lat"]),
+                "count": int(area["events"]),
+                "text": area_label(area["area_key"], int(area["events"])),
+                "color": _rgba(colour, 255),
+                "ring_line": _rgba(colour, 230),
+                "radius_px": stack_radius_pixels(int(area["events"])),
+                "title": area_label(area["area_key"], int(area["events"])),
+                "when": "",
+                "where": area["area_key"].partition("|")[2],
+                "who": area["top_groups"] or "no group named",
+                "toll": _toll_text(
+                    pd.Series([int(area["killed"])]), pd.Series([int(area["toll_unknown"])])
+                ).iloc[0],
+                "place_note": "known only to this place; click to list them",
+            }
+        )
+    return rows
+
+
+def build_aggregate_deck(
+    hexes: pd.DataFrame,
+    areas: pd.DataFrame,
+    largest: pd.DataFrame,
+    colours: Mapping[str, tuple[int, int, int]],
+    preset: str = DEFAULT_PRESET,
+    layers: MapLayers | None = None,
+    *,
+    boundary_dir=None,
+    height: int = MAP_HEIGHT,
+) -> pdk.Deck:
+    """Return the aggregated map: H3 hexagons, city/province markers and the largest attacks.
+
+    Parameters
+    ----------
+    hexes, areas, largest : DataFrame
+        :func:`footprint.data.hexbins.hexagons`, ``area_markers`` and
+        ``largest_events`` of the filter.
+    colours : Mapping
+        The map's group colours (``palette.frequent_group_colours``).
+    preset : str
+        The view preset; its ``h3_resolution`` is the hexagons'.
+
+    Returns
+    -------
+    pydeck.Deck
+        Bounded by the number of hexagons, places and largest events, whatever
+        the number of events.
+    """
+    layers = layers or MapLayers()
+    resolution = VIEW_PRESETS.get(preset, VIEW_PRESETS[DEFAULT_PRESET]).h3_resolution
+    hex_layer = pdk.Layer(
+        "H3HexagonLayer",
+        id="hexagons",
+        data=hexagon_rows(hexes, resolution),
+        get_hexagon="hex",
+        get_fill_color="color",
+        get_line_color=[255, 255, 255, 160],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        extruded=False,
+        pickable=True,
+        auto_highlight=True,
+    )
+    area_marks = area_rows(areas, colours) if layers.area_events else []
+    records = event_records(largest, colours) if len(largest) else []
+    marks = map_marks(records, MapLayers(area_events=False))
+    singles = [*marks.attacks, *marks.arrests, *marks.presence]
+    for stack in marks.stacks:  # the largest attacks rarely share a point; keep them all
+        singles.extend(r for r in records if r["point"] == stack["key"])
+    singles.sort(key=lambda r: -r["radius_px"])
+    deck_layers = [
+        *boundary_layers(preset, layers, boundary_dir),
+        hex_layer,
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="areas",
+            data=layer_data(area_marks, _GROUP_FIELDS),
+            get_position=["lon", "lat"],
+            get_radius="radius_px",
+            radius_units=_literal("pixels"),
+            filled=True,
+            stroked=True,
+            get_fill_color=[255, 255, 255, 235],
+            get_line_color="color",
+            get_line_width=4,
+            line_width_units=_literal("pixels"),
+            pickable=True,
+            auto_highlight=True,
+        ),
+        _marker_layer("largest", layer_data(singles, _MARKER_FIELDS), [255, 255, 255, 255], 1.5),
+        _area_label_layer(area_marks),
+    ]
+    return _deck(deck_layers, preset, None, height, layers.street_basemap)
+
+
+def aggregate_legend_html(
+    hexes: pd.DataFrame,
+    areas: pd.DataFrame,
+    largest: pd.DataFrame,
+    colours: Mapping[str, tuple[int, int, int]],
+    preset: str = DEFAULT_PRESET,
+) -> str:
+    """Return the aggregated map's legend: the hexagon ramp, the largest attacks, the places."""
+    rows = []
+    if len(hexes):
+        top = int(hexes["events"].max())
+        ramp = ",".join(palette.hex_colour(c) for c in HEX_RAMP)
+        rows.append(
+            f'<li><span class="fp-hex" style="background:linear-gradient(90deg,{ramp})"></span>'
+            f"events per hexagon, 1 to {top:,} (log scale)</li>"
+        )
+    if len(largest):
+        rows.append(
+            f'<li><span class="fp-dot" style="background:#555"></span>the {len(largest):,} '
+            "deadliest events, one marker each; size = people killed</li>"
+        )
+    if len(areas):
+        rows.append(
+            '<li><span class="fp-area"></span>events known only to a city or province, '
+            "gathered in one marker: click to list them</li>"
+        )
+    rows.append(_scale_row(preset))
+    groups = "".join(
+        f'<li><span class="fp-dot" style="background:{palette.hex_colour(rgb)}"></span>'
+        f"{html.escape(group)}</li>"
+        for group, rgb in colours.items()
+    )
+    groups += (
+        f'<li><span class="fp-dot" style="background:{palette.hex_colour(palette.OTHER)}">'
+        "</span>other groups</li>"
+    )
+    return (
+        f'{LEGEND_CSS}<div class="fp-legend"><h4>Markers</h4><ul>{"".join(rows)}</ul>'
+        f"<h4>Groups (colour of the markers)</h4><ul>{groups}</ul></div>"
+    )
