@@ -12,15 +12,18 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "filter_state" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint.views import basemap, cards, mapview
+from footprint.data import hexbins
+from footprint.views import basemap, cards, mapview, palette
 
-events = st.session_state["events_filtered"]
+index = st.session_state.get("events_index")  # the query layer's shared DuckDB copy
+filter_state = st.session_state["filter_state"]
+version = st.session_state["data_version"]
 
 if "map_view_initial" not in st.session_state:
     # The URL's preset, read once; it reaches the widget as its default (values
@@ -35,6 +38,36 @@ if "map_view_initial" not in st.session_state:
 def cached_records(data_version: tuple, filter_state, _events) -> list[dict]:
     """The map records of the filtered events, cached per data version and filters."""
     return mapview.event_records(_events)
+
+
+def filter_sql() -> tuple[str, list]:
+    """The shared filters as SQL on the query layer's ``events`` table."""
+    from footprint.data import query
+
+    return query.where_clause(filter_state, "e")
+
+
+@st.cache_data(show_spinner="Binning the events…", max_entries=32)
+def cached_aggregate(data_version: tuple, filter_state, preset: str):
+    """Hexagons, places, largest attacks and group colours of a filter (SQL, cached)."""
+    where, params = filter_sql()
+    cursor = index.cursor()
+    resolution = mapview.VIEW_PRESETS[preset].h3_resolution
+    return (
+        hexbins.hexagons(cursor, where, params, resolution),
+        hexbins.area_markers(cursor, where, params),
+        hexbins.largest_events(cursor, where, params, mapview.LARGEST_ATTACKS),
+        palette.frequent_group_colours(hexbins.group_counts(cursor, where, params)),
+    )
+
+
+def filtered_events(limit: int):
+    """The filtered events, at most ``limit`` (from the query layer when it is there)."""
+    if index is None:
+        return st.session_state["events_filtered"]
+    from footprint.data import query
+
+    return query.events_frame(index, filter_state, limit=limit)
 
 
 def reset_all_filters() -> None:
@@ -102,9 +135,27 @@ with side_column:
 if st.query_params.get("view") != preset:
     st.query_params["view"] = preset
 
-records = cached_records(st.session_state["data_version"], st.session_state["filter_state"], events)
-marks = mapview.map_marks(records, layer_choices)
-deck = mapview.build_deck(events, preset, layer_choices, records=records)
+if index is not None:
+    matching = int(st.session_state.get("events_count", 0))
+else:
+    matching = len(st.session_state["events_filtered"])
+aggregate = index is not None and matching > mapview.AGGREGATE_THRESHOLD
+if aggregate:
+    hexes, areas, largest, colours = cached_aggregate(version, filter_state, preset)
+    events = largest
+    records = mapview.event_records(largest, colours)
+    deck = mapview.build_aggregate_deck(hexes, areas, largest, colours, preset, layer_choices)
+    marks = None
+    layer_rows = {
+        "largest": [],
+        "areas": mapview.area_rows(areas, colours) if layer_choices.area_events else [],
+    }
+else:
+    events = filtered_events(mapview.AGGREGATE_THRESHOLD)
+    records = cached_records(version, filter_state, events)
+    marks = mapview.map_marks(records, layer_choices)
+    layer_rows = marks.layer_rows()
+    deck = mapview.build_deck(events, preset, layer_choices, records=records)
 
 with map_column:
     chart_state = st.pydeck_chart(
@@ -121,21 +172,31 @@ with map_column:
             "`python -m footprint data`."
         )
     counts = mapview.map_counts(events)
-    if counts["events"] == 0:
+    if aggregate:
+        st.caption(
+            f"**{matching:,} events match the filters: too many to draw one by one, so the map "
+            f"shows hexagons** (H3 resolution {mapview.VIEW_PRESETS[preset].h3_resolution}) "
+            f"coloured by events, the {len(largest):,} deadliest events as markers and the "
+            "events known only to a city or province as one marker per place. Narrow the "
+            f"filters (dates, group, district) below {mapview.AGGREGATE_THRESHOLD:,} events to "
+            "see every event."
+        )
+    elif matching == 0:
         st.info("No events match the filters.", icon=":material/filter_alt_off:")
         st.button("Reset filters", key="map_reset_filters", on_click=reset_all_filters)
-    st.caption(
-        f"{counts['events']:,} event{'s' if counts['events'] != 1 else ''}: "
-        f"{counts['mapped']:,} on the map, of which {counts['area_only']:,} "
-        f"{'is' if counts['area_only'] == 1 else 'are'} known only to "
-        f"a city or province (one marker per place); {counts['unmapped']:,} "
-        f"ha{'s' if counts['unmapped'] == 1 else 've'} no coordinates. "
-        "Boundaries © OpenStreetMap contributors (ODbL); Karachi towns: UN OCHA."
-    )
+    if not aggregate:
+        st.caption(
+            f"{counts['events']:,} event{'s' if counts['events'] != 1 else ''}: "
+            f"{counts['mapped']:,} on the map, of which {counts['area_only']:,} "
+            f"{'is' if counts['area_only'] == 1 else 'are'} known only to "
+            f"a city or province (one marker per place); {counts['unmapped']:,} "
+            f"ha{'s' if counts['unmapped'] == 1 else 've'} no coordinates. "
+            "Boundaries © OpenStreetMap contributors (ODbL); Karachi towns: UN OCHA."
+        )
 
 # What the click picked: a new pick replaces the listing or card; the same pick
 # (the chart keeps it across reruns) leaves what a list button opened.
-selection = mapview.map_selection(chart_state, marks.layer_rows())
+selection = mapview.map_selection(chart_state, layer_rows)
 if selection != st.session_state.get("map_last_selection"):
     st.session_state["map_last_selection"] = selection
     st.session_state["map_listing"] = selection if selection and selection.kind != "event" else None
@@ -153,7 +214,12 @@ listing = st.session_state.get("map_listing")
 
 with side_column:
     if listing:
-        listed = mapview.events_at(events, listing)
+        if aggregate and listing.kind == "area":
+            listed = hexbins.area_events(
+                index.cursor(), *filter_sql(), listing.key, mapview.LIST_LIMIT + 1
+            )
+        else:
+            listed = mapview.events_at(events, listing)
         title = (
             mapview.area_label(listing.key, len(listed))
             if listing.kind == "area"
@@ -179,6 +245,8 @@ with side_column:
                 )
     if event_id:
         match = events[events["event_id"] == event_id]
+        if not len(match) and listing:
+            match = listed[listed["event_id"] == event_id]
         if len(match):
             st.html(cards.event_card_html(match.iloc[0]))
         else:
@@ -188,4 +256,7 @@ with side_column:
             "Click a marker on the map to open its card, or a numbered marker to list its events.",
             icon=":material/touch_app:",
         )
-    st.html(mapview.legend_html(events, layer_choices, preset, records=records))
+    if aggregate:
+        st.html(mapview.aggregate_legend_html(hexes, areas, largest, colours, preset))
+    else:
+        st.html(mapview.legend_html(events, layer_choices, preset, records=records))

@@ -108,6 +108,17 @@ def hexagons(cursor, where: str, params: Sequence, resolution: int) -> pd.DataFr
     return frame
 
 
+_AREA_KEY_SQL = """
+    CASE WHEN e.geo_precision IN ('city', 'province') THEN e.geo_precision ELSE 'unknown' END
+    || '|' ||
+    coalesce(
+        CASE WHEN e.geo_precision = 'city' THEN coalesce(e.city, e.province)
+             ELSE coalesce(e.province, e.city) END,
+        e.location_text, 'an unknown place'
+    )
+"""
+
+
 def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
     """Return one row per city or province holding filtered events known only to it.
 
@@ -117,15 +128,7 @@ def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
     """
     sql = f"""
         WITH f AS (
-            SELECT
-                CASE WHEN e.geo_precision IN ('city', 'province') THEN e.geo_precision
-                     ELSE 'unknown' END
-                || '|' ||
-                coalesce(
-                    CASE WHEN e.geo_precision = 'city' THEN coalesce(e.city, e.province)
-                         ELSE coalesce(e.province, e.city) END,
-                    e.location_text, 'an unknown place'
-                ) AS area_key,
+            SELECT {_AREA_KEY_SQL} AS area_key,
                 e.longitude, e.latitude, e.main_group, e.killed_min, e.killed_max
             FROM events AS e
             WHERE ({where}) AND {_LOCATED} AND {_AREA}
@@ -199,3 +202,16 @@ def group_counts(cursor, where: str, params: Sequence) -> dict[str, int]:
         GROUP BY e.main_group
     """
     return {str(group): int(n) for group, n in cursor.execute(sql, list(params)).fetchall()}
+
+
+def area_events(cursor, where: str, params: Sequence, area_key: str, limit: int) -> pd.DataFrame:
+    """Return the first ``limit`` filtered events (by date) of one city/province marker."""
+    columns = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+    sql = f"""
+        SELECT {columns} FROM events AS e
+        WHERE ({where}) AND {_LOCATED} AND {_AREA} AND ({_AREA_KEY_SQL}) = ?
+        ORDER BY e.day_start NULLS LAST, e.event_id
+        LIMIT ?
+    """
+    frame = cursor.execute(sql, [*params, area_key, int(limit)]).df()
+    return schema.coerce_events(frame) if len(frame) else frame
