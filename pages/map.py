@@ -10,6 +10,7 @@ open card (``event=``) live in the URL beside the shared filters.
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.runtime.pages_manager import PagesManager
 
 if "filter_state" not in st.session_state:
@@ -166,6 +167,7 @@ with map_column:
         height=mapview.MAP_HEIGHT,
         alt="Map of the filtered events",
     )
+    components.html(mapview.TOOLTIP_CLOSER_HTML, height=0)
     if not basemap.available():
         st.warning(
             "The boundary files are missing, so the map has no base: run "

@@ -190,9 +190,11 @@ TOOLTIP = {
 TOOLTIP_FIELDS = ("title", "when", "where", "who", "toll", "place_note")
 
 _ICON_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="64" viewBox="0 0 128 64">'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="192" height="96" viewBox="0 0 192 96">'
     '<rect x="8" y="8" width="48" height="48" fill="#000"/>'
     '<polygon points="96,4 126,60 66,60" fill="#000"/>'
+    '<path d="M160 95 C150 74 134 56 134 32 A26 26 0 1 1 186 32 C186 56 170 74 160 95 Z" '
+    'fill="#000"/><circle cx="160" cy="32" r="10" fill="none"/>'
     "</svg>"
 )
 #: One image holding the arrest (square) and presence (triangle) markers,
@@ -201,7 +203,11 @@ ICON_ATLAS = "data:image/svg+xml;base64," + base64.b64encode(_ICON_SVG.encode())
 ICON_MAPPING = {
     "square": {"x": 0, "y": 0, "width": 64, "height": 64, "mask": True},
     "triangle": {"x": 64, "y": 0, "width": 64, "height": 64, "mask": True},
+    # A pin: its tip (the bottom centre) is the point.
+    "pin": {"x": 128, "y": 0, "width": 64, "height": 96, "anchorY": 96, "mask": True},
 }
+#: Height of a city/province pin (px).
+AREA_PIN_PX = 42
 
 
 class CompactDeck(pdk.Deck):
@@ -795,24 +801,6 @@ def event_layers(marks: MapMarks, layers: MapLayers) -> list[pdk.Layer]:
             pickable=False,
         )
     )
-    result.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="areas",
-            data=layer_data(marks.areas, _GROUP_FIELDS),
-            get_position=["lon", "lat"],
-            get_radius="radius_px",
-            radius_units=_literal("pixels"),
-            filled=True,
-            stroked=True,
-            get_fill_color=[255, 255, 255, 235],
-            get_line_color="color",
-            get_line_width=4,
-            line_width_units=_literal("pixels"),
-            pickable=True,
-            auto_highlight=True,
-        )
-    )
     result.append(_marker_layer("stacks", layer_data(marks.stacks, _GROUP_FIELDS), STACK_LINE, 2))
     result.append(
         _marker_layer(
@@ -837,24 +825,45 @@ def event_layers(marks: MapMarks, layers: MapLayers) -> list[pdk.Layer]:
             )
         )
     result.append(_text_layer("stack-counts", marks.stacks, 14, get_text_anchor=_literal("middle")))
-    result.append(_area_label_layer(marks.areas))
+    result.extend(_area_layers(marks.areas))
     return result
 
 
-def _area_label_layer(areas: list[dict]) -> pdk.Layer:
-    """The names under the city/province markers: ``Karachi, place unknown`` / ``328 events``."""
+def _area_layers(areas: list[dict]) -> list[pdk.Layer]:
+    """The city/province markers: a pin whose tip is the place's point, and its label.
+
+    A pin rather than a disc: the place's point is usually a city centre
+    crowded with finely placed events, and only the pin's tip covers it.
+    """
     labels = []
     for area in areas:
         place, _, count = area["title"].rpartition(": ")
         labels.append({"lon": area["lon"], "lat": area["lat"], "text": f"{place}\n{count}"})
-    return _text_layer(
-        "area-labels",
-        labels,
-        13,
-        get_text_anchor=_literal("middle"),
-        get_pixel_offset=[0, 34],
-        line_height=1.1,
-    )
+    pins = layer_data([{**area, "icon": "pin"} for area in areas], (*_GROUP_FIELDS, "icon"))
+    return [
+        pdk.Layer(
+            "IconLayer",
+            id="areas",
+            data=pins,
+            get_position=["lon", "lat"],
+            icon_atlas=_literal(ICON_ATLAS),
+            icon_mapping=ICON_MAPPING,
+            get_icon="icon",
+            get_size=AREA_PIN_PX,
+            size_units=_literal("pixels"),
+            get_color="color",
+            pickable=True,
+            auto_highlight=True,
+        ),
+        _text_layer(
+            "area-labels",
+            labels,
+            13,
+            get_text_anchor=_literal("start"),
+            get_pixel_offset=[AREA_PIN_PX * 0.36, -AREA_PIN_PX * 0.66],
+            line_height=1.1,
+        ),
+    ]
 
 
 def stacked_alpha(alpha: int, count: int) -> int:
@@ -1325,24 +1334,8 @@ def build_aggregate_deck(
     deck_layers = [
         *boundary_layers(preset, layers, boundary_dir),
         hex_layer,
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="areas",
-            data=layer_data(area_marks, _GROUP_FIELDS),
-            get_position=["lon", "lat"],
-            get_radius="radius_px",
-            radius_units=_literal("pixels"),
-            filled=True,
-            stroked=True,
-            get_fill_color=[255, 255, 255, 235],
-            get_line_color="color",
-            get_line_width=4,
-            line_width_units=_literal("pixels"),
-            pickable=True,
-            auto_highlight=True,
-        ),
         _marker_layer("largest", layer_data(singles, _MARKER_FIELDS), [255, 255, 255, 255], 1.5),
-        _area_label_layer(area_marks),
+        *_area_layers(area_marks),
     ]
     return _deck(deck_layers, preset, None, height, layers.street_basemap)
 
@@ -1387,3 +1380,31 @@ def aggregate_legend_html(
         f'{LEGEND_CSS}<div class="fp-legend"><h4>Markers</h4><ul>{"".join(rows)}</ul>'
         f"<h4>Groups (colour of the markers)</h4><ul>{groups}</ul></div>"
     )
+
+
+#: A script for a zero-height component on the map page: once a marker is
+#: clicked (a card or a list opens beside the map), deck.gl's hover tooltip is
+#: hidden until the pointer moves on, so it never sits over the side panel.
+TOOLTIP_CLOSER_HTML = """<script>
+(function () {
+  const doc = window.parent.document;
+  if (doc.fpTooltipCloser) { return; }
+  doc.fpTooltipCloser = true;
+  const style = doc.createElement("style");
+  style.textContent = "body.fp-tooltip-off .deck-tooltip {display: none !important;}";
+  doc.head.appendChild(style);
+  let at = null;
+  doc.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest('[data-testid="stDeckGlJsonChart"]')) {
+      doc.body.classList.add("fp-tooltip-off");
+      at = [event.clientX, event.clientY];
+    }
+  }, true);
+  doc.addEventListener("mousemove", (event) => {
+    if (at && Math.hypot(event.clientX - at[0], event.clientY - at[1]) > 12) {
+      doc.body.classList.remove("fp-tooltip-off");
+      at = null;
+    }
+  }, true);
+})();
+</script>"""
