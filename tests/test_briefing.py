@@ -109,7 +109,7 @@ def test_export_is_self_contained(events):
     assert "1 of 12" in html and "12 of 12" in html
     assert "Groups: Islamic State" in html and "made 2026-01-02 03:04" in html
     # Sources are there, and upload text is escaped.
-    assert "001_d50ba9a2f3eb9e63.txt, lines 4-18" in html
+    assert "Kashmir Observer, 2015-06, lines 4-18" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 

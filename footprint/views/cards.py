@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pandas as pd
 
@@ -260,8 +261,35 @@ def _groups_html(event: Mapping) -> str:
     return "<br>".join(items)
 
 
+@lru_cache(maxsize=1)
+def source_documents() -> dict[str, str]:
+    """Return how each coded seed document is cited: ``{file name: '“Title”, Outlet, 2015-03'}``.
+
+    Read once from ``seeds/*.yaml`` (title, outlet and date of each document),
+    so cards name a source by what it is, not by its hashed file name.
+    """
+    from footprint.importers import seeds
+
+    try:
+        documents = seeds.read_seed_documents()
+    except (OSError, seeds.SeedError):
+        return {}
+    cited = {}
+    for document in documents:
+        source = document.source
+        parts = [f"“{source['title']}”" if source.get("title") else document.file_name]
+        parts += [str(source[k]) for k in ("outlet", "published") if source.get(k)]
+        cited[document.file_name] = ", ".join(parts)
+    return cited
+
+
 def sources(event: Mapping) -> list[str]:
-    """Return the event's sources, one per entry: ``001_d50b.txt, lines 4-18``."""
+    """Return the event's sources, one per entry: ``“The Al Qaeda footprint”, 2015-03, lines 4-18``.
+
+    A seed document is named by its title, outlet and date; an upload by its
+    file name and line.
+    """
+    titles = source_documents()
     refs = []
     for part in (_text(event.get("source_ref")) or "").split(";"):
         part = part.strip()
@@ -270,7 +298,7 @@ def sources(event: Mapping) -> list[str]:
         document, _, lines = part.rpartition(":")
         if document and lines and any(ch.isdigit() for ch in lines):
             noun = "lines" if any(ch in lines for ch in "-–,") else "line"
-            part = f"{document}, {noun} {lines}"
+            part = f"{titles.get(document, document)}, {noun} {lines}"
         refs.append(part)
     source_id = _text(event.get("source_id"))
     if not refs and source_id:
