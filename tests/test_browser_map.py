@@ -424,3 +424,47 @@ def test_map_link_opens_the_map(streamlit_server, page):
     assert page.locator(DECK_CANVAS).count() == 1
     assert "view=both" in page.url
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_presenter_keys_step_the_briefing(streamlit_server, browser, size, artifacts_dir):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    open_url(page, streamlit_server, "briefing", {"step": "2"})
+    card = page.locator(".fp-card").first
+    assert "event 2 of" in card.inner_text().lower()
+    # Facts are projector-sized, and the sidebar is out of the way.
+    size_px = float(
+        card.evaluate("el => parseFloat(getComputedStyle(el.querySelector('dd')).fontSize)")
+    )
+    assert size_px >= 28
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('data-collapsed') === 'true'",
+        timeout=15_000,
+    )
+    assert sidebar.get_attribute("data-collapsed") == "true"
+    for key, step in (
+        ("ArrowRight", 3),
+        ("PageDown", 4),
+        ("Space", 5),
+        ("ArrowLeft", 4),
+        ("PageUp", 3),
+    ):
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "step => document.location.search.includes('step=' + step)",
+            arg=str(step),
+            timeout=30_000,
+        )
+        wait_until_idle(page)
+        assert f"event {step} of" in page.locator(".fp-card").first.inner_text().lower(), key
+    # The map fills the screen's height beside the card: no blank lower half.
+    deck = page.locator(DECK_CANVAS).first.bounding_box()
+    assert deck["y"] + deck["height"] > size[1] * 0.75, deck
+    assert_no_exception(page)
+    page.screenshot(path=str(artifacts_dir / f"briefing_keys_{size[0]}.png"))
+    context.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,51 @@ FOCUS_ZOOM_OUTSIDE_KARACHI: dict[str, float] = {
     "city": 8.3,
     "province": 6.3,
 }
+#: Height of the briefing map (px): with the sidebar collapsed it fills a
+#: 1920x1080 projector's screen beside the card.
+MAP_HEIGHT = 760
+#: Keys a presenter's clicker sends, and the button each presses.
+NEXT_KEYS = ("ArrowRight", "PageDown", " ")
+PREVIOUS_KEYS = ("ArrowLeft", "PageUp")
+#: A script for a zero-height component on the briefing page: it binds the
+#: clicker's keys to the Next and Previous buttons (unless the focus is in a
+#: field or the slider, which use the arrows themselves) and collapses the
+#: sidebar once, when the page opens, so the projector shows map and card.
+PRESENTER_HTML = """<script>
+(function () {
+  const doc = window.parent.document;
+  const next = %(next)s, previous = %(previous)s;
+  if (!doc.fpBriefingKeys) {
+    doc.fpBriefingKeys = true;
+    doc.addEventListener("keydown", (event) => {
+      if (!doc.querySelector(".st-key-briefing_next")) { return; }
+      const active = doc.activeElement;
+      if (active && (active.matches("input, textarea, select, [contenteditable]") ||
+                     active.getAttribute("role") === "slider")) { return; }
+      const key = next.includes(event.key) ? "next" : previous.includes(event.key) ? "previous" : null;
+      if (!key || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      const button = doc.querySelector(".st-key-briefing_" + key + " button");
+      if (button && !button.disabled) { event.preventDefault(); button.click(); }
+    }, true);
+  }
+  const sidebar = doc.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+  if (sidebar && !window.fpCollapsed) {
+    window.fpCollapsed = true;  // once each time the page is opened, not on every step
+    const collapse = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (collapse) { collapse.click(); }
+  }
+})();
+</script>"""
+
+
+def presenter_script() -> str:
+    """Return :data:`PRESENTER_HTML` with the key lists filled in."""
+    return PRESENTER_HTML % {
+        "next": json.dumps(list(NEXT_KEYS)),
+        "previous": json.dumps(list(PREVIOUS_KEYS)),
+    }
+
+
 #: Duration of the flight between two events, in milliseconds.
 FLIGHT_MS = 1800
 #: Karachi's extent (lon/lat): events inside get a detail map in the export.
@@ -161,6 +207,7 @@ def briefing_deck(
         extra_layers=[highlight_layer(event)],
         records=records,
         boundary_dir=boundary_dir,
+        height=MAP_HEIGHT,
     )
 
 

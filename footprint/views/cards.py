@@ -36,8 +36,10 @@ CARD_CSS = """
   margin-right: 0.3em; vertical-align: baseline; border: 1px solid #333;}
 .fp-card .fp-summary {margin: 0.5em 0;}
 .fp-card .fp-sources {font-size: 0.85em; color: #333; margin: 0.3em 0 0 0; padding-left: 1.2em;}
-.fp-card.fp-large {font-size: 1.45rem; border-left-width: 14px; padding: 1.1rem 1.4rem;}
-.fp-card.fp-large h3 {font-size: 1.3em;}
+.fp-card.fp-large {font-size: 28px; border-left-width: 14px; padding: 1.1rem 1.4rem;}
+.fp-card.fp-large h3 {font-size: 1.25em;}
+.fp-card.fp-large dt, .fp-card.fp-large dd, .fp-card.fp-large p {font-size: 28px;}
+.fp-card.fp-large .fp-precision, .fp-card.fp-large .fp-approx {font-size: 1em;}
 .fp-card.fp-large .fp-sources {font-size: 0.75em;}
 .fp-card .fp-sources-title {font-weight: 600; font-size: 0.9em; margin-top: 0.4em;}
 """
