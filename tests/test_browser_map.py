@@ -468,3 +468,127 @@ def test_presenter_keys_step_the_briefing(streamlit_server, browser, size, artif
     assert_no_exception(page)
     page.screenshot(path=str(artifacts_dir / f"briefing_keys_{size[0]}.png"))
     context.close()
+
+
+def ramp_pixels(pixels: np.ndarray) -> int:
+    """Pixels in the hexagons' colours (blended over the land at their opacity)."""
+    land = np.array(mapview.LAND[:3])
+    total = 0
+    for rgb in mapview.HEX_RAMP:
+        blended = np.array(rgb) * mapview.HEX_ALPHA / 255 + land * (1 - mapview.HEX_ALPHA / 255)
+        total += int((np.abs(pixels - blended).max(axis=2) <= 8).sum())
+    return total
+
+
+@pytest.fixture(scope="module")
+def synthetic_server(tmp_path_factory, boundaries_ready):
+    """The dashboard on a store of 200,000 synthetic events (``python -m footprint synth``)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    require(
+        importlib.util.find_spec("footprint.data.query") is not None,
+        "the query layer (footprint.data.query, issue 7) is not in this tree",
+    )
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('synth') / 'synth.db'}"
+    made = subprocess.run(
+        [sys.executable, "-m", "footprint", "synth", "--rows", "200000", "--database-url", database_url],
+        capture_output=True, text=True, cwd=paths.PROJECT_ROOT,
+    )  # fmt: skip
+    require(made.returncode == 0, f"python -m footprint synth failed: {made.stderr[-500:]}")
+    process, base = start_streamlit(database_url)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_aggregated_map_draws_hexagons_then_single_events(synthetic_server, page, artifacts_dir):
+    page.set_default_timeout(120_000)
+    open_url(page, synthetic_server, "", {"view": "both"})
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "too many to draw one by one" in main and "hexagons" in main
+    assert ramp_pixels(canvas_pixels(page)) > 500
+    page.screenshot(path=str(artifacts_dir / "map_hexagons_200k.png"))
+    # A narrow filter (one day) brings back single events, and no hexagon.
+    open_url(page, synthetic_server, "", {"view": "both", "from": "2015-03-10", "to": "2015-03-10"})
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "too many to draw one by one" not in main and "on the map" in main
+    assert ramp_pixels(canvas_pixels(page)) < 50
+    assert_no_exception(page)
+
+
+@pytest.fixture(scope="module")
+def ucdp_server(tmp_path_factory, boundaries_ready, shared_exports):
+    """The dashboard after the UCDP GED export was imported into its store (the pipeline's CLI)."""
+    import subprocess
+    import sys
+
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('ucdp') / 'ucdp.db'}"
+    process, base = start_streamlit(database_url)
+    try:
+        with urllib.request.urlopen(base + "/", timeout=30):
+            pass
+        imported = subprocess.run(
+            [sys.executable, "-m", "footprint", "import", str(shared_exports / "ucdp_ged_pakistan.csv"),
+             "--database-url", database_url, "--user", "browser-test"],
+            capture_output=True, text=True, cwd=paths.PROJECT_ROOT,
+        )  # fmt: skip
+        assert imported.returncode == 0, imported.stdout[-800:]
+        yield base, database_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_after_the_ucdp_upload_karachi_is_one_pin_and_sizes_differ(
+    ucdp_server, browser, size, artifacts_dir
+):
+    from footprint.data import store
+
+    base, database_url = ucdp_server
+    query = {"view": "karachi", "province": "Sindh"}
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    open_url(page, base, "", query)  # the first run also loads the seed events
+    engine = store.make_engine(database_url)
+    with engine.connect() as connection:
+        events = store.read_events(connection)
+    engine.dispose()
+    shown = filters.apply_filters(events, filters.FilterState(provinces=("Sindh",)))
+    require(len(shown) <= mapview.AGGREGATE_THRESHOLD, "Sindh alone is above the threshold")
+    records = mapview.event_records(shown)
+    marks = mapview.map_marks(records)
+    karachi = next(a for a in marks.areas if a["key"] == "city|Karachi")
+    assert karachi["count"] > 300  # UCDP puts most Karachi rows on one point
+    canvas = page.locator(DECK_CANVAS).first.bounding_box()
+    pixels = canvas_pixels(page)
+    # One pin for the city's place-unknown events, not 300 discs over the city.
+    assert marker_pixels(pixels, canvas, canvas, karachi, reach=10, dy=PIN_HEAD) > 150
+    page.screenshot(path=str(artifacts_dir / f"map_ucdp_karachi_{size[0]}.png"))
+    lone = [r for r in lone_markers(records, marks) if r["toll_known"]]
+    if len(lone) >= 2:
+        small = min(lone, key=lambda r: r["killed"])
+        large = max(lone, key=lambda r: r["killed"])
+        if large["radius_px"] - small["radius_px"] >= 4:
+            big = marker_pixels(pixels, canvas, canvas, large, reach=int(large["radius_px"]) + 3)
+            little = marker_pixels(pixels, canvas, canvas, small, reach=int(small["radius_px"]) + 3)
+            assert big > 1.5 * little > 0, (large, small, big, little)
+    click_at(page, karachi, dy=PIN_HEAD)
+    panel, buttons = listing_buttons(page)
+    assert f"Karachi, place unknown: {karachi['count']:,} events" in panel.inner_text()
+    assert buttons.count() == min(karachi["count"], mapview.LIST_LIMIT)
+    assert "narrow the filters" in panel.inner_text()
+    buttons.nth(3).click()
+    card = page.locator(".fp-card")
+    card.wait_for(timeout=30_000)
+    wait_until_idle(page)
+    box = card.bounding_box()
+    assert box["x"] + box["width"] <= size[0]
+    assert_no_exception(page)
+    context.close()
