@@ -190,3 +190,13 @@ def test_briefing_with_no_events():
     at.switch_page("pages/briefing.py")
     rerun(at)
     assert any("No events match" in info.value for info in at.info)
+
+
+def test_overview_map_labels_never_overlap():
+    placed: list[tuple[float, float, float, float]] = []
+    spots = [briefing.label_spot(100, 100, briefing.label_width("12"), placed) for _ in range(6)]
+    assert spots[:4] == [(108, 92), (108, 120), (100 - 8 - 20, 92), (100 - 8 - 20, 120)]
+    assert spots[4:] == [None, None]
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            assert a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3]

@@ -442,12 +442,17 @@ def svg_map(
             at_point: dict[tuple, list] = {}
             for i in range(len(points)):
                 at_point.setdefault((round(x[i], 1), round(y[i], 1)), []).append(labels[i])
+            placed: list[tuple[float, float, float, float]] = []
             for (px, py), numbers_here in at_point.items():
                 text = ", ".join(str(n) for n in numbers_here[:3])
                 if len(numbers_here) > 3:
                     text = f"{numbers_here[0]}, {numbers_here[1]} +{len(numbers_here) - 2}"
+                spot = label_spot(px, py, label_width(text), placed)
+                if spot is None:
+                    continue  # no free spot: the marker's tooltip still names its events
+                lx, ly = spot
                 marks.append(
-                    f'<text x="{px + 8:.1f}" y="{py - 8:.1f}" font-size="15" '
+                    f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="15" '
                     'font-family="Helvetica, Arial, sans-serif" font-weight="bold" fill="#111" '
                     'stroke="#fff" stroke-width="3" paint-order="stroke">'
                     f"{html.escape(text)}</text>"
@@ -459,6 +464,36 @@ def svg_map(
         f'<rect width="100%" height="100%" fill="#e8e8e4"/>'
         f"{''.join(layers)}{''.join(marks)}</svg>"
     )
+
+
+#: Height of an overview-map label (px, 15 px bold type).
+LABEL_HEIGHT = 16
+
+
+def label_width(text: str) -> float:
+    """Return the approximate width of an overview-map label (px)."""
+    return 9.0 * len(text) + 2
+
+
+def label_spot(
+    x: float, y: float, width: float, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float] | None:
+    """Return where a label of a point at ``(x, y)`` goes without overlapping ``placed`` ones.
+
+    Tries the four corners around the point (above right first); the chosen
+    box ``(left, top, right, bottom)`` is appended to ``placed``. Returns the
+    text's ``(x, baseline y)``, or None when every corner is taken.
+    """
+    for dx, dy in ((8, -8), (8, 20), (-8 - width, -8), (-8 - width, 20)):
+        left, baseline = x + dx, y + dy
+        box = (left, baseline - LABEL_HEIGHT + 3, left + width, baseline + 3)
+        if all(
+            box[2] <= other[0] or box[0] >= other[2] or box[3] <= other[1] or box[1] >= other[3]
+            for other in placed
+        ):
+            placed.append(box)
+            return left, baseline
+    return None
 
 
 def _legend(frame: pd.DataFrame) -> str:
