@@ -170,3 +170,48 @@ def test_hexagon_rows_neutralise_code_like_text():
     row = mapview.hexagon_rows(hexes, 5)[0]
     assert not row["who"].startswith("@@") and row["who"].endswith("@@#Nothing.here (3)")
     assert row["when"] == "2014–2015" and row["toll"] == "4 killed in all (1 with the toll unknown)"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory):
+    """The query layer's EventsIndex over a SQLite store holding the seed events."""
+    from footprint.data import query, store
+
+    engine = store.make_engine(f"sqlite:///{tmp_path_factory.mktemp('hex') / 'store.db'}")
+    store.initialise(engine)
+    index = query.EventsIndex.build(engine)
+    with engine.connect() as connection:
+        reference = store.read_events(connection)
+    yield index, reference
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {},
+        {"provinces": ("Sindh",)},
+        {"groups": ("Tehrik-i-Taliban Pakistan",), "links": ("claimed", "attributed")},
+    ],
+    ids=["all", "sindh", "ttp"],
+)
+def test_hexbins_on_the_query_layer_match_pandas(seed_index, state):
+    from footprint.data import filters, query
+
+    index, reference = seed_index
+    filter_state = filters.FilterState(**state)
+    where, params = query.where_clause(filter_state, "e")
+    expected = filters.apply_filters(reference, filter_state)
+    cursor = index.cursor()
+    got = hexbins.hexagons(cursor, where, params, 5).set_index("hex")
+    wanted = reference_hexagons(expected, 5)
+    pd.testing.assert_series_equal(
+        got["events"].sort_index(), wanted["events"].sort_index(), check_dtype=False
+    )
+    areas = hexbins.area_markers(cursor, where, params)
+    area_expected = mapview.area_keys(
+        expected[expected["latitude"].notna() & mapview.is_area_event(expected)]
+    ).value_counts()
+    assert dict(zip(areas["area_key"], areas["events"], strict=True)) == area_expected.to_dict()
+    listed = hexbins.area_events(cursor, where, params, "city|Karachi", 1000)
+    assert len(listed) == area_expected.get("city|Karachi", 0)

@@ -1039,8 +1039,7 @@ LEGEND_CSS = (
     ".fp-stack{display:inline-block;min-width:1.3em;height:1.3em;border-radius:50%;background:#888;"
     "border:2px solid #232323;color:#111;font-size:.75em;font-weight:700;text-align:center;"
     "line-height:1.3em;margin-right:.4em;text-shadow:0 0 2px #fff}"
-    ".fp-area{display:inline-block;width:1em;height:1em;border-radius:50%;background:#fff;"
-    "border:3px solid #555;margin-right:.4em;vertical-align:-0.2em}"
+    ".fp-area{display:inline-block;margin:0 .45em 0 .1em;vertical-align:-0.2em}"
     ".fp-square{display:inline-block;width:.8em;height:.8em;background:#555;"
     "margin-right:.4em;vertical-align:-0.05em}"
     ".fp-triangle{display:inline-block;width:0;height:0;border-left:.5em solid transparent;"
@@ -1053,6 +1052,10 @@ LEGEND_CSS = (
     "margin-right:.5em;vertical-align:middle}"
     ".fp-n{color:#666;font-size:.85em}.fp-legend details{margin:.1rem 0 .4rem 1.3em;"
     "font-size:.9em}</style>"
+)
+_LEGEND_PIN = (
+    '<svg class="fp-area" width="12" height="18" viewBox="0 0 64 96" aria-hidden="true">'
+    '<path d="M32 95 C22 74 6 56 6 32 A26 26 0 1 1 58 32 C58 56 42 74 32 95 Z" fill="#555"/></svg>'
 )
 #: Killed counts shown as sample marker sizes in the legend, where the map holds them.
 LEGEND_SIZES = (1, 10, 50)
@@ -1158,7 +1161,7 @@ def legend_html(
         )
     if marks.areas:
         sizes.append(
-            '<li><span class="fp-area"></span>events known only to a city or province, '
+            f"<li>{_LEGEND_PIN}events known only to a city or province, "
             "gathered in one marker: click to list them</li>"
         )
     if layers.density and shown:
@@ -1363,7 +1366,7 @@ def aggregate_legend_html(
         )
     if len(areas):
         rows.append(
-            '<li><span class="fp-area"></span>events known only to a city or province, '
+            f"<li>{_LEGEND_PIN}events known only to a city or province, "
             "gathered in one marker: click to list them</li>"
         )
     rows.append(_scale_row(preset))
