@@ -25,6 +25,8 @@ OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("FOOTPRINT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SIZES = {"1400": (1400, 900), "1920": (1920, 1080)}
+#: A password for the throwaway server, so the upload page can be shown signed in.
+ANALYST_PASSWORD = "screenshots-only"
 
 
 def _free_port() -> int:
@@ -41,7 +43,11 @@ def start(database_url: str) -> tuple[subprocess.Popen, str]:
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.headless", "true",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=dict(os.environ, FOOTPRINT_DATABASE_URL=database_url),
+        cwd=ROOT,
+        env=dict(
+            os.environ, FOOTPRINT_DATABASE_URL=database_url,
+            FOOTPRINT_ANALYST_PASSWORD=ANALYST_PASSWORD,
+        ),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -57,10 +63,15 @@ def start(database_url: str) -> tuple[subprocess.Popen, str]:
 
 def settle(page) -> None:
     """Wait for the script run to end and the map to draw."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000
+    )
     page.wait_for_timeout(1500)
-    if page.locator('[data-testid="stDeckGlJsonChart"] canvas').count():
-        page.wait_for_timeout(3000)
+    if page.locator('[data-testid="stDeckGlJsonChart"]').count():
+        page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(
+            state="visible", timeout=180_000
+        )
+        page.wait_for_timeout(4000)
 
 
 def shoot(browser, base: str, path: str, name: str, size: str, wanted: set[str]) -> None:
@@ -72,6 +83,30 @@ def shoot(browser, base: str, path: str, name: str, size: str, wanted: set[str])
     page.goto(base + "/")
     settle(page)
     page.goto(base + path)
+    settle(page)
+    page.screenshot(path=str(OUT / f"{name}.png"))
+    context.close()
+    print(OUT / f"{name}.png")
+
+
+def shoot_upload_review(browser, base: str, csv: Path, wanted: set[str]) -> None:
+    """Sign in as the analyst, choose the UCDP export and photograph its review."""
+    name = "upload_review_1400"
+    if (wanted and name not in wanted) or not csv.exists():
+        return
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(base + "/")
+    settle(page)
+    page.goto(base + "/upload")
+    settle(page)
+    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
+    page.wait_for_timeout(3000)
+    settle(page)
+    page.wait_for_timeout(3000)
     settle(page)
     page.screenshot(path=str(OUT / f"{name}.png"))
     context.close()
@@ -96,7 +131,7 @@ def main() -> int:
                 shoot(browser, base, "/map?view=karachi", f"map_karachi_seed_{size}", size, wanted)
                 shoot(browser, base, "/map?view=both", f"map_both_seed_{size}", size, wanted)
             shoot(browser, base, "/briefing?step=3", "briefing_1920", "1920", wanted)
-            shoot(browser, base, "/upload", "upload_review_1400", "1400", wanted)
+            shoot_upload_review(browser, base, ucdp, wanted)
             if ucdp.exists():
                 subprocess.run(
                     [sys.executable, "-m", "footprint", "import", str(ucdp),
