@@ -53,8 +53,11 @@ def cached_aggregate(data_version: tuple, filter_state, preset: str):
     """Hexagons, places, largest attacks and group colours of a filter (SQL, cached)."""
     where, params = filter_sql()
     cursor = index.cursor()
-    resolution = mapview.VIEW_PRESETS[preset].h3_resolution
+    resolution = hexbins.fitting_resolution(
+        cursor, where, params, mapview.VIEW_PRESETS[preset].h3_resolution
+    )
     return (
+        resolution,
         hexbins.hexagons(cursor, where, params, resolution),
         hexbins.area_markers(cursor, where, params),
         hexbins.largest_events(cursor, where, params, mapview.LARGEST_ATTACKS),
@@ -142,10 +145,12 @@ else:
     matching = len(st.session_state["events_filtered"])
 aggregate = index is not None and matching > mapview.AGGREGATE_THRESHOLD
 if aggregate:
-    hexes, areas, largest, colours = cached_aggregate(version, filter_state, preset)
+    resolution, hexes, areas, largest, colours = cached_aggregate(version, filter_state, preset)
     events = largest
     records = mapview.event_records(largest, colours)
-    deck = mapview.build_aggregate_deck(hexes, areas, largest, colours, preset, layer_choices)
+    deck = mapview.build_aggregate_deck(
+        hexes, areas, largest, colours, preset, layer_choices, resolution=resolution
+    )
     marks = None
     layer_rows = {
         "largest": [],
@@ -177,7 +182,7 @@ with map_column:
     if aggregate:
         st.caption(
             f"**{matching:,} events match the filters: too many to draw one by one, so the map "
-            f"shows hexagons** (H3 resolution {mapview.VIEW_PRESETS[preset].h3_resolution}) "
+            f"shows hexagons** (H3 resolution {resolution}) "
             f"coloured by events, the {len(largest):,} deadliest events as markers and the "
             "events known only to a city or province as one marker per place. Narrow the "
             f"filters (dates, group, district) below {mapview.AGGREGATE_THRESHOLD:,} events to "

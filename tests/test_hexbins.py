@@ -140,11 +140,15 @@ def test_aggregated_deck_stays_small_at_200k_events(big):
     colours = palette.frequent_group_colours(hexbins.group_counts(cursor, "TRUE", []))
     sizes = {}
     for preset in mapview.VIEW_PRESETS:
-        resolution = mapview.VIEW_PRESETS[preset].h3_resolution
+        preferred = mapview.VIEW_PRESETS[preset].h3_resolution
+        resolution = hexbins.fitting_resolution(cursor, "TRUE", [], preferred)
         hexes = hexbins.hexagons(cursor, "TRUE", [], resolution)
+        assert len(hexes) <= hexbins.MAX_CELLS
         areas = hexbins.area_markers(cursor, "TRUE", [])
         largest = hexbins.largest_events(cursor, "TRUE", [], mapview.LARGEST_ATTACKS)
-        deck = mapview.build_aggregate_deck(hexes, areas, largest, colours, preset)
+        deck = mapview.build_aggregate_deck(
+            hexes, areas, largest, colours, preset, resolution=resolution
+        )
         text = deck.to_json()
         sizes[preset] = len(text.encode())
         spec = json.loads(text)
@@ -215,3 +219,14 @@ def test_hexbins_on_the_query_layer_match_pandas(seed_index, state):
     assert dict(zip(areas["area_key"], areas["events"], strict=True)) == area_expected.to_dict()
     listed = hexbins.area_events(cursor, where, params, "city|Karachi", 1000)
     assert len(listed) == area_expected.get("city|Karachi", 0)
+
+
+@pytest.mark.parametrize(("max_cells", "expected"), [(10**9, 8), (60, 4), (0, 4)])
+def test_fitting_resolution_coarsens_until_the_cells_fit(big, max_cells, expected):
+    _, connection = big
+    cursor = connection.cursor()
+    got = hexbins.fitting_resolution(cursor, "TRUE", [], 8, max_cells)
+    assert got == expected
+    if max_cells and got < 8:
+        assert len(hexbins.hexagons(cursor, "TRUE", [], got)) <= max_cells
+        assert len(hexbins.hexagons(cursor, "TRUE", [], got + 1)) > max_cells

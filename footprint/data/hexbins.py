@@ -215,3 +215,27 @@ def area_events(cursor, where: str, params: Sequence, area_key: str, limit: int)
     """
     frame = cursor.execute(sql, [*params, area_key, int(limit)]).df()
     return schema.coerce_events(frame) if len(frame) else frame
+
+
+#: Most hexagons the map receives: about 330 bytes of deck JSON each, so the
+#: hexagon layer stays near 2 MB however the events spread.
+MAX_CELLS = 6000
+
+
+def fitting_resolution(
+    cursor, where: str, params: Sequence, preferred: int, max_cells: int = MAX_CELLS
+) -> int:
+    """Return ``preferred``, or the finest coarser resolution with at most ``max_cells`` cells.
+
+    One SQL pass counts the distinct cells of every resolution at once.
+    """
+    _cell_column(preferred)
+    coarser = [r for r in RESOLUTIONS if r <= preferred]
+    counts = ", ".join(f"count(DISTINCT e.h3_{r})" for r in coarser)
+    row = cursor.execute(
+        f"SELECT {counts} FROM events AS e WHERE ({where}) AND {_PLACED}", list(params)
+    ).fetchone()
+    for resolution, cells in sorted(zip(coarser, row, strict=True), reverse=True):
+        if cells <= max_cells:
+            return resolution
+    return coarser[0]

@@ -113,7 +113,7 @@ class ViewPreset:
 #: The view presets, keyed by their URL value (``view=``). Balochistan's box is
 #: the province's outline; "Both" adds Karachi.
 VIEW_PRESETS: dict[str, ViewPreset] = {
-    "karachi": ViewPreset("Karachi", (66.86, 24.78, 67.32, 25.10), 8),
+    "karachi": ViewPreset("Karachi", (66.86, 24.78, 67.32, 25.10), 7),
     "balochistan": ViewPreset("Balochistan", (60.87, 24.88, 70.26, 32.06), 5),
     "both": ViewPreset("Both", (60.87, 24.70, 70.26, 32.06), 5),
 }
@@ -1290,6 +1290,7 @@ def build_aggregate_deck(
     preset: str = DEFAULT_PRESET,
     layers: MapLayers | None = None,
     *,
+    resolution: int | None = None,
     boundary_dir=None,
     height: int = MAP_HEIGHT,
 ) -> pdk.Deck:
@@ -1303,7 +1304,9 @@ def build_aggregate_deck(
     colours : Mapping
         The map's group colours (``palette.frequent_group_colours``).
     preset : str
-        The view preset; its ``h3_resolution`` is the hexagons'.
+        The view preset.
+    resolution : int, optional
+        The hexagons' H3 resolution (for the tooltip); the preset's by default.
 
     Returns
     -------
@@ -1312,7 +1315,8 @@ def build_aggregate_deck(
         the number of events.
     """
     layers = layers or MapLayers()
-    resolution = VIEW_PRESETS.get(preset, VIEW_PRESETS[DEFAULT_PRESET]).h3_resolution
+    if resolution is None:
+        resolution = VIEW_PRESETS.get(preset, VIEW_PRESETS[DEFAULT_PRESET]).h3_resolution
     hex_layer = pdk.Layer(
         "H3HexagonLayer",
         id="hexagons",
