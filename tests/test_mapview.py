@@ -431,3 +431,18 @@ def test_layer_switches(events):
     assert layer(spec, "areas")["data"] == []  # the city-level event is an arrest
     density = layer(spec_of(mapview.build_deck(events, layers=everything)), "density")
     assert density["@@type"] == "HeatmapLayer" and len(density["data"]) == 12
+
+
+def test_only_the_largest_places_are_labelled(events):
+    city = events[events["event_id"] == "t-04"]
+    towns = [
+        city.assign(event_id=f"p{i}", city=f"Town {i:02d}")
+        for i in range(mapview.AREA_LABELS_MAX + 4)
+    ]
+    more = pd.concat([events, *towns, *(towns[0].assign(event_id=f"q{j}") for j in range(5))])
+    spec = spec_of(mapview.build_deck(more))
+    pins = layer(spec, "areas")["data"]
+    labels = layer(spec, "area-labels")["data"]
+    assert len(pins) == mapview.AREA_LABELS_MAX + 4 + 2
+    assert len(labels) == mapview.AREA_LABELS_MAX
+    assert labels[0]["text"] == "Town 00, place unknown\n6 events"

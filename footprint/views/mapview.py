@@ -206,6 +206,9 @@ ICON_MAPPING = {
     # A pin: its tip (the bottom centre) is the point.
     "pin": {"x": 128, "y": 0, "width": 64, "height": 96, "anchorY": 96, "mask": True},
 }
+#: How many city/province pins get a written label (the largest); the others
+#: name themselves in their tooltip, so labels do not pile up in a wide view.
+AREA_LABELS_MAX = 8
 #: Height of a city/province pin (px).
 AREA_PIN_PX = 42
 
@@ -833,10 +836,11 @@ def _area_layers(areas: list[dict]) -> list[pdk.Layer]:
     """The city/province markers: a pin whose tip is the place's point, and its label.
 
     A pin rather than a disc: the place's point is usually a city centre
-    crowded with finely placed events, and only the pin's tip covers it.
+    crowded with finely placed events, and only the pin's tip covers it. Only
+    the :data:`AREA_LABELS_MAX` largest places are labelled.
     """
     labels = []
-    for area in areas:
+    for area in sorted(areas, key=lambda a: -a["count"])[:AREA_LABELS_MAX]:
         place, _, count = area["title"].rpartition(": ")
         labels.append({"lon": area["lon"], "lat": area["lat"], "text": f"{place}\n{count}"})
     pins = layer_data([{**area, "icon": "pin"} for area in areas], (*_GROUP_FIELDS, "icon"))
