@@ -193,6 +193,8 @@ def test_clicking_an_event_opens_its_card(streamlit_server, page, seed_events, a
     box = page.locator(DECK_CANVAS).first.bounding_box()
     x, y = screen_position(box, "karachi", event["latitude"], event["longitude"])
     assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
+    page.mouse.move(x, y)  # deck.gl picks on hover first
+    page.wait_for_timeout(600)
     page.mouse.click(x, y)
     title = page.locator(".fp-card h3")
     title.wait_for(timeout=30_000)
