@@ -26,7 +26,8 @@ Figures, each printed beside today's and as a ratio (today / now):
 
 Above ``--naive-max-apptest`` events today's app is not run whole (it would
 take minutes per page); its figures come from the pure functions it calls on
-every rerun (``store.read_events``, ``filters.filter_options``,
+every rerun (``store.read_events``, ``filters.filter_options``, the
+unpickled copy of the table ``st.cache_data`` hands each rerun,
 ``filters.apply_filters``, ``mapview.event_records`` and ``build_deck``) and
 are marked as lower bounds (>=) or, for the deck's bytes, scaled from a
 sample (~). Above ``--naive-max-browser`` today's map is not opened in
@@ -45,6 +46,7 @@ import argparse
 import contextlib
 import json
 import os
+import pickle
 import resource
 import statistics
 import subprocess
@@ -180,16 +182,36 @@ def child_pure(app_root: Path, database_url: str, repeats: int, sample: int) -> 
         start = time.perf_counter()
         filters.apply_filters(frame, state)
         times.append(time.perf_counter() - start)
+    # Each rerun, st.cache_data hands the session an unpickled copy of the whole table.
+    pickled = pickle.dumps(frame)
+    start = time.perf_counter()
+    pickle.loads(pickled)
+    copy = time.perf_counter() - start
+    del pickled
     some = frame.sample(n=min(sample, len(frame)), random_state=0)
     deck = mapview.build_deck(some, "karachi", records=mapview.event_records(some)).to_json()
     return {
-        "first_start": read + options + statistics.median(times),
+        "first_start": read + options + copy + statistics.median(times),
         "warm_start": None,
+        "warm_why": "not run",
         "deck_bytes": int(len(deck.encode()) * len(frame) / len(some)),
-        "pages": {page: statistics.median(times) for page in PAGES},
+        "pages": {page: copy + statistics.median(times) for page in PAGES},
         "peak_rss": _peak_rss(),
         "bound": "pure",
     }
+
+
+def child_index(app_root: Path, database_url: str) -> dict:
+    """Build the process's analytical copy alone: its DuckDB memory and build time."""
+    _use_app(app_root, database_url)
+    from footprint.data import query, store
+
+    engine = store.make_engine(database_url)
+    start = time.perf_counter()
+    index = query.EventsIndex.build(engine)
+    seconds = time.perf_counter() - start
+    used = index.cursor().execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()
+    return {"index_bytes": int(used[0] or 0), "index_seconds": seconds, "index_rows": index.total()}
 
 
 def spawn(kind: str, app_root: Path, database_url: str, args: argparse.Namespace) -> dict:
@@ -233,8 +255,8 @@ def _wait_drawn(page, timeout_ms: int) -> None:
     page.wait_for_timeout(3000)  # SwiftShader needs a moment for the first frames
 
 
-def time_to_visible(browser, base: str, timeout: float) -> float | None:
-    """Seconds from opening the map until its events show in the canvas; None on timeout.
+def time_to_visible(browser, base: str, timeout: float) -> float:
+    """Seconds from opening the map until its events show in the canvas; inf on timeout.
 
     The server is warmed and the baseline taken first: the same view with a
     filter that keeps no event (boundaries only). Events count as visible
@@ -268,12 +290,12 @@ def time_to_visible(browser, base: str, timeout: float) -> float | None:
                     if int(changed.sum()) >= VISIBLE_PIXELS:
                         return time.perf_counter() - start
             page.wait_for_timeout(100)
-        return None
+        return float("inf")
     finally:
         context.close()
 
 
-def browser_figure(browser, app_root: Path, database_url: str, timeout: float) -> float | None:
+def browser_figure(browser, app_root: Path, database_url: str, timeout: float) -> float:
     import servers
 
     with servers.streamlit_server(database_url, app_root=app_root) as (_process, base):
@@ -335,6 +357,8 @@ def naive_app(commit: str) -> Path:
 def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if value == float("inf"):
+        return "timed out"
     return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.1f} s"
 
 
@@ -349,14 +373,14 @@ def rows_for(store: str, size: int, now: dict, today: dict) -> list[list[str]]:
     lower = ">= " if today.get("bound") == "pure" else ""
     rows = []
 
-    def add(measure, key, now_value, today_value, fmt, today_prefix=""):
+    def add(measure, key, now_value, today_value, fmt, today_prefix="", why="-"):
         target = TARGETS.get(key)
         ratio = f"{today_value / now_value:,.1f}x" if now_value and today_value is not None else "-"
         if today_prefix and ratio != "-":
             ratio = today_prefix + ratio
         met = "" if target is None or now_value is None else ("yes" if now_value < target else "NO")
         target_text = "" if target is None else ("< " + fmt(target))
-        today_text = fmt(today_value) if today_value is not None else today.get("why", "-")
+        today_text = fmt(today_value) if today_value is not None else why
         if today_value is not None:
             today_text = today_prefix + today_text
         rows.append(
@@ -374,7 +398,14 @@ def rows_for(store: str, size: int, now: dict, today: dict) -> list[list[str]]:
             lower,
         )
     add("first start", "first start", now["first_start"], today.get("first_start"), _seconds, lower)
-    add("warm start", "warm start", now["warm_start"], today.get("warm_start"), _seconds)
+    add(
+        "warm start",
+        "warm start",
+        now["warm_start"],
+        today.get("warm_start"),
+        _seconds,
+        why=today.get("warm_why", "-"),
+    )
     deck_prefix = "~" if today.get("bound") == "pure" else ""
     add(
         "map deck JSON",
@@ -384,8 +415,18 @@ def rows_for(store: str, size: int, now: dict, today: dict) -> list[list[str]]:
         _bytes,
         deck_prefix,
     )
-    add("map visible in Chromium", "visible", now.get("visible"), today.get("visible"), _seconds)
+    add(
+        "map visible in Chromium",
+        "visible",
+        now.get("visible"),
+        today.get("visible"),
+        _seconds,
+        why=today.get("visible_why", "-"),
+    )
     add("peak RSS", "peak RSS", now["peak_rss"], today.get("peak_rss"), _bytes, lower)
+    if now.get("index_bytes") is not None:
+        add("analytical copy: DuckDB memory", "", now["index_bytes"], None, _bytes, why="none")
+        add("analytical copy: build", "", now["index_seconds"], None, _seconds, why="none")
     return rows
 
 
@@ -424,12 +465,26 @@ def measure_store(label: str, size: int, database_url: str, naive: Path, browser
     if browser is not None:
         print(f"[{time.strftime('%H:%M:%S')}] {label} {size:,}: browser", file=sys.stderr)
         now["visible"] = browser_figure(browser, PROJECT_ROOT, database_url, args.browser_timeout)
-        if size <= args.naive_max_browser:
-            today["visible"] = browser_figure(browser, naive, database_url, args.browser_timeout)
+        if size > args.naive_max_browser:
+            today["visible_why"] = f"not run (~{_bytes(today['deck_bytes'])} of JSON)"
+        elif label != "SQLite":
+            today["visible_why"] = "not run (the same JSON as on SQLite)"
         else:
-            today["why"] = "not run"
+            today["visible"] = browser_figure(browser, naive, database_url, args.browser_timeout)
+    if (PROJECT_ROOT / "footprint" / "data" / "query.py").exists():
+        print(f"[{time.strftime('%H:%M:%S')}] {label} {size:,}: analytical copy", file=sys.stderr)
+        now.update(spawn("index", PROJECT_ROOT, database_url, args))
     results = {"store": label, "events": size, "now": now, "today": today}
+    # Each store's rows as soon as they are measured (the full table comes at the end).
+    for row in rows_for(label, size, now, today):
+        print("| " + " | ".join(row) + " |", file=sys.stderr)
     return results
+
+
+def save(path: str | None, results: list, fills: list) -> None:
+    """Write the raw figures so far to ``path`` (``--json``), if given."""
+    if path:
+        Path(path).write_text(json.dumps({"results": results, "fills": fills}, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,13 +500,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-max-browser", type=int, default=100_000)
     parser.add_argument("--browser-timeout", type=float, default=180.0)
     parser.add_argument("--json", help="also write the raw figures to this file")
-    parser.add_argument("--child", choices=["apptest", "pure"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["apptest", "pure", "index"], help=argparse.SUPPRESS)
     parser.add_argument("--app-root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child == "apptest":
         print(json.dumps(child_apptest(args.app_root, args.database_url, args.repeats)))
+        return 0
+    if args.child == "index":
+        print(json.dumps(child_index(args.app_root, args.database_url)))
         return 0
     if args.child == "pure":
         print(json.dumps(child_pure(args.app_root, args.database_url, args.repeats, 100_000)))
@@ -474,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
             url = f"sqlite:///{workdir / f'store-{size}.db'}"
             fills.append(("SQLite", size, fill_store(url, size)))
             results.append(measure_store("SQLite", size, url, naive, browser, args))
+            save(args.json, results, fills)
             for leftover in workdir.glob(f"store-{size}.db*"):
                 leftover.unlink()
         if postgis_sizes:
@@ -488,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
                         url = servers.create_database(admin_url, f"bench_{size}")
                         fills.append(("PostGIS", size, fill_store(url, size)))
                         results.append(measure_store("PostGIS", size, url, naive, browser, args))
+                        save(args.json, results, fills)
                 finally:
                     server.__exit__(None, None, None)
     rows = []
@@ -501,8 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- synth --rows {size:,} into {store_name}: {seconds:,.1f} s")
     print()
     print_table(rows)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "fills": fills}, indent=2))
+    save(args.json, results, fills)
     return 0
 
 
