@@ -1,0 +1,1177 @@
+"""The query layer: an analytical copy of the store in DuckDB that the pages ask.
+
+The store (SQLite or PostGIS) stays the store of record. Each server process
+holds one :class:`EventsIndex`: an in-memory DuckDB database with two tables,
+``events`` (one row per stored event, native types plus derived columns) and
+``links`` (one row per event-group link, from the store's ``event_groups``
+table). Filters become SQL (:func:`where_clause`) meaning exactly what
+:func:`footprint.data.filters.apply_filters` means, and every figure a page
+draws (counts, timeline bins, per-area and per-group tables, radius search,
+sorted pages of rows, exports) is computed by DuckDB on columns. Pages receive
+bounded frames only.
+
+The copy is derived and rebuildable: :meth:`EventsIndex.refresh` reads only
+what changed since the last look (events of new batches, rows of undone
+batches dropped) and rebuilds from scratch only when the seed events changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from collections.abc import Iterator, Sequence
+
+import duckdb
+import h3
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from footprint.data import schema, store
+from footprint.data.filters import NO_GROUP, PLACE_COLUMNS, FilterState
+
+#: Columns read from the store's ``events`` table, in order.
+STORE_COLUMNS: tuple[str, ...] = ("event_id", *schema.EVENT_COLUMNS[1:], *schema.PROVENANCE_COLUMNS)
+#: Columns of a frame returned by :func:`events_frame` (those of ``store.read_events``).
+FRAME_COLUMNS: tuple[str, ...] = STORE_COLUMNS
+#: H3 resolutions kept as columns ``h3_4`` .. ``h3_8``.
+H3_RESOLUTIONS: tuple[int, ...] = (4, 5, 6, 7, 8)
+#: Columns a page may sort by (plus the derived ones below).
+SORTABLE_COLUMNS: tuple[str, ...] = (
+    *schema.EVENT_COLUMNS,
+    "day_start",
+    "day_end",
+    "killed_size",
+    "main_group",
+    "precision_rank",
+    "batch_id",
+)
+#: Columns the text search looks in (as ``exports.search``).
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "summary",
+    "location_text",
+    "neighbourhood",
+    "town",
+    "district",
+    "city",
+    "province",
+    "perpetrators",
+    "attack_type",
+    "target_type",
+    "source_ref",
+)
+#: Timeline bin lengths -> DuckDB ``date_trunc`` part.
+FREQUENCIES: dict[str, str] = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
+READ_CHUNK_ROWS = 100_000
+#: The folded text a search looks in (as ``exports.search`` folds it), computed once per event.
+_SEARCH_TEXT_SQL = (
+    "replace(strip_accents(lower(concat_ws(' ', "
+    + ", ".join(f"coalesce({{alias}}\"{c}\", '')" for c in SEARCH_COLUMNS)
+    + "))), '_', ' ')"
+)
+
+_TYPES = {
+    **{name: "DATE" for name in schema.DATE_COLUMNS},
+    **{name: "DOUBLE" for name in schema.FLOAT_COLUMNS},
+    **{name: "INTEGER" for name in schema.COUNT_COLUMNS},
+    "suicide": "BOOLEAN",
+    "batch_id": "INTEGER",
+}
+
+
+def _sql_type(column: str) -> str:
+    return _TYPES.get(column, "VARCHAR")
+
+
+def _in_list(values: Sequence) -> str:
+    return "(" + ", ".join("?" for _ in values) + ")"
+
+
+class EventsIndex:
+    """The process's analytical copy of the store, in DuckDB (in-memory), derived and rebuildable.
+
+    One per server process (``app.py`` holds it with ``st.cache_resource``);
+    sessions share it, nothing is copied per session. Thread-safe: every query
+    runs on its own :meth:`cursor`; :meth:`refresh` holds a lock and changes
+    the tables inside one DuckDB transaction, so readers see the old or the
+    new copy, never half of one.
+
+    Attributes
+    ----------
+    version : tuple
+        ``store.data_version`` at the last refresh.
+    """
+
+    def __init__(self) -> None:
+        self._connection = duckdb.connect(":memory:")
+        self._connection.execute("SET preserve_insertion_order = false")
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.version: tuple = ()
+        self._batches: set[int] = set()
+        self._seed_fingerprint: int | None = None
+        self._next_idx = 0
+        self._create_tables()
+
+    # --- building -----------------------------------------------------------
+
+    @classmethod
+    def build(cls, engine: sa.Engine) -> EventsIndex:
+        """Read the whole store into a new index.
+
+        Parameters
+        ----------
+        engine : sqlalchemy.Engine
+            The store's engine (SQLite or PostgreSQL).
+        """
+        index = cls()
+        with index._lock:
+            index._rebuild(engine)
+        return index
+
+    def refresh(self, engine: sa.Engine) -> bool:
+        """Bring the copy up to date with ``store.data_version``; read only what changed.
+
+        Events of new batches are appended, rows of undone batches dropped,
+        merged sources follow their batch; a full rebuild happens only when the
+        seed events (no batch) changed. Returns True when something changed.
+        """
+        with engine.connect() as connection:
+            version = tuple(store.data_version(connection))
+        if version == self.version:
+            return False
+        with self._lock:
+            if version == self.version:
+                return False
+            with engine.connect() as connection:
+                version = tuple(store.data_version(connection))
+                live = {
+                    int(b)
+                    for b in connection.execute(
+                        sa.select(store.batches.c.batch_id).where(
+                            store.batches.c.undone_at.is_(None)
+                        )
+                    ).scalars()
+                }
+                seeds = _read_store_rows(connection, "batch_id IS NULL")
+            if _fingerprint(seeds) != self._seed_fingerprint:
+                self._rebuild(engine)
+                return True
+            added, removed = sorted(live - self._batches), sorted(self._batches - live)
+            con = self._connection
+            con.execute("BEGIN TRANSACTION")
+            try:
+                touched: set[str] = set()
+                if removed:
+                    touched |= self._drop_batches(removed)
+                if added:
+                    with engine.connect() as connection:
+                        touched |= self._load(connection, f"batch_id IN {_id_list(added)}", added)
+                self._merge_sources(touched)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            self._batches = live
+            self.version = version
+            return True
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Return a cursor for the calling thread (DuckDB cursors are not shared)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def total(self) -> int:
+        """Return the number of events in the copy."""
+        return int(self.cursor().execute("SELECT count(*) FROM events").fetchall()[0][0])
+
+    # --- internals ----------------------------------------------------------
+
+    def _create_tables(self) -> None:
+        con = self._connection
+        columns = ", ".join(f'"{c}" {_sql_type(c)}' for c in STORE_COLUMNS)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE events (
+                idx INTEGER, {columns},
+                own_source_ref VARCHAR,
+                day_start DATE, day_end DATE,
+                main_group VARCHAR, main_link VARCHAR,
+                precision_rank TINYINT, killed_size INTEGER,
+                {", ".join(f"h3_{r} UBIGINT" for r in H3_RESOLUTIONS)},
+                search_text VARCHAR
+            )"""
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE links "
+            "(idx INTEGER, group_name VARCHAR, link VARCHAR, link_rank TINYINT)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE merged_sources "
+            "(seq BIGINT, event_id VARCHAR, source_ref VARCHAR, batch_id INTEGER)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE cells (latitude DOUBLE, longitude DOUBLE, "
+            + ", ".join(f"h3_{r} UBIGINT" for r in H3_RESOLUTIONS)
+            + ")"
+        )
+
+    def _rebuild(self, engine: sa.Engine) -> None:
+        con = self._connection
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._create_tables()
+            self._next_idx = 0
+            with engine.connect() as connection:
+                version = tuple(store.data_version(connection))
+                live = {
+                    int(b)
+                    for b in connection.execute(
+                        sa.select(store.batches.c.batch_id).where(
+                            store.batches.c.undone_at.is_(None)
+                        )
+                    ).scalars()
+                }
+                seeds = _read_store_rows(connection, "batch_id IS NULL")
+                touched = self._load(connection, None, None)
+            self._merge_sources(touched, everything=True)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        self._seed_fingerprint = _fingerprint(seeds)
+        self._batches = live
+        self.version = version
+
+    def _load(self, connection, where: str | None, batches: list[int] | None) -> set[str]:
+        """Append the store's events matching ``where`` with their links and merged sources.
+
+        Returns the event ids whose ``source_ref`` must be recomputed.
+        """
+        con = self._connection
+        stage_columns = ", ".join(f'"{c}" {_sql_type(c)}' for c in STORE_COLUMNS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage (idx INTEGER, {stage_columns})")
+        casts = ", ".join(f'CAST("{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
+        for chunk in _arrow_chunks(connection, where):
+            first = self._next_idx
+            self._next_idx += chunk.num_rows
+            con.register("stage_chunk", chunk)
+            con.execute(
+                f"INSERT INTO stage SELECT {first} + row_number() OVER () - 1, {casts} "
+                "FROM stage_chunk"
+            )
+            con.unregister("stage_chunk")
+        self._add_cells()
+        precision_case = " ".join(
+            f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.GEO_PRECISIONS)
+        )
+        search_text = _SEARCH_TEXT_SQL.format(alias="s.")
+        con.execute(
+            f"""
+            INSERT INTO events
+            SELECT s.idx, {", ".join(f's."{c}"' for c in STORE_COLUMNS)},
+                s.source_ref,
+                coalesce(s.date_start, s.event_date),
+                coalesce(s.date_end, s.date_start, s.event_date),
+                NULL, NULL,
+                CASE s.geo_precision {precision_case} ELSE NULL END,
+                coalesce(s.killed_min, s.killed_max, 0),
+                {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
+                {search_text}
+            FROM stage s LEFT JOIN cells c
+              ON s.latitude = c.latitude AND s.longitude = c.longitude
+            """
+        )
+        # Group links from the store's table, never by parsing the text.
+        link_rank = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.LINKS))
+        for chunk in _links_chunks(connection, where):
+            con.register("links_chunk", chunk)
+            con.execute(
+                f"""
+                INSERT INTO links
+                SELECT s.idx, l.group_name, l.link, CASE l.link {link_rank} END
+                FROM links_chunk l JOIN stage s ON s.event_id = l.event_id
+                """
+            )
+            con.unregister("links_chunk")
+        con.execute(
+            """
+            UPDATE events SET main_group = m.group_name, main_link = m.link
+            FROM (
+                SELECT idx, arg_min(group_name, (link_rank, group_name)) AS group_name,
+                       arg_min(link, (link_rank, group_name)) AS link
+                FROM links WHERE idx IN (SELECT idx FROM stage) GROUP BY idx
+            ) m
+            WHERE events.idx = m.idx
+            """
+        )
+        touched = set()
+        sources = _read_sources(connection, batches)
+        if len(sources):
+            start = int(
+                con.execute("SELECT coalesce(max(seq) + 1, 0) FROM merged_sources").fetchall()[0][0]
+            )
+            sources = sources.assign(seq=np.arange(start, start + len(sources), dtype="int64"))
+            con.register("sources_chunk", sources)
+            con.execute(
+                "INSERT INTO merged_sources SELECT seq, event_id, source_ref, "
+                "CAST(batch_id AS INTEGER) FROM sources_chunk"
+            )
+            con.unregister("sources_chunk")
+            touched |= set(sources["event_id"])
+        con.execute("DROP TABLE stage")
+        return touched
+
+    def _add_cells(self) -> None:
+        """Give every new coordinate pair its H3 cells (computed once per distinct pair)."""
+        con = self._connection
+        pairs = con.execute(
+            """
+            SELECT DISTINCT latitude, longitude FROM stage
+            WHERE latitude IS NOT NULL AND longitude IS NOT NULL
+            EXCEPT SELECT latitude, longitude FROM cells
+            """
+        ).fetchnumpy()
+        if not len(pairs["latitude"]):
+            return
+        lats = np.asarray(pairs["latitude"], dtype="float64")
+        lons = np.asarray(pairs["longitude"], dtype="float64")
+        frame = {"latitude": lats, "longitude": lons}
+        for resolution in H3_RESOLUTIONS:
+            frame[f"h3_{resolution}"] = np.array(
+                [
+                    h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution))
+                    if -90 <= lat <= 90 and -180 <= lon <= 180
+                    else 0
+                    for lat, lon in zip(lats, lons, strict=True)
+                ],
+                dtype="uint64",
+            )
+        con.register("new_cells", pd.DataFrame(frame))
+        con.execute("INSERT INTO cells SELECT * FROM new_cells")
+        con.unregister("new_cells")
+
+    def _drop_batches(self, batches: list[int]) -> set[str]:
+        con = self._connection
+        ids = _id_list(batches)
+        touched = {
+            row[0]
+            for row in con.execute(
+                f"SELECT DISTINCT event_id FROM merged_sources WHERE batch_id IN {ids}"
+            ).fetchall()
+        }
+        con.execute(f"DELETE FROM merged_sources WHERE batch_id IN {ids}")
+        con.execute(
+            f"DELETE FROM links WHERE idx IN (SELECT idx FROM events WHERE batch_id IN {ids})"
+        )
+        con.execute(f"DELETE FROM events WHERE batch_id IN {ids}")
+        return touched
+
+    def _merge_sources(self, event_ids: set[str], everything: bool = False) -> None:
+        """Recompute ``source_ref`` (own + merged, as ``store.read_events``) for some events."""
+        if not event_ids and not everything:
+            return
+        con = self._connection
+        con.register("touched", pd.DataFrame({"event_id": sorted(event_ids)}, dtype=object))
+        con.execute(
+            """
+            UPDATE events SET source_ref = CASE WHEN m.merged IS NULL THEN events.own_source_ref
+                ELSE trim(coalesce(events.own_source_ref, '') || '; ' || m.merged, '; ') END
+            FROM (
+                SELECT t.event_id, string_agg(s.source_ref, '; ' ORDER BY s.seq) AS merged
+                FROM touched t LEFT JOIN merged_sources s ON s.event_id = t.event_id
+                GROUP BY t.event_id
+            ) m
+            WHERE events.event_id = m.event_id
+            """
+        )
+        con.unregister("touched")
+        con.execute(
+            f"""
+            UPDATE events SET search_text = {_SEARCH_TEXT_SQL.format(alias="")}
+            WHERE event_id IN (SELECT DISTINCT event_id FROM merged_sources)
+            """
+        )
+
+
+def _id_list(values: Sequence[int]) -> str:
+    return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
+
+
+def _fingerprint(rows: list[tuple]) -> int:
+    return hash(tuple(sorted(rows, key=lambda row: str(row[0]))))
+
+
+def _read_store_rows(connection, where: str) -> list[tuple]:
+    columns = ", ".join(f'"{c}"' for c in STORE_COLUMNS)
+    return [
+        tuple(r)
+        for r in connection.exec_driver_sql(
+            f"SELECT {columns} FROM events WHERE {where}"
+        ).fetchall()
+    ]
+
+
+def _arrow_type(column: str, dialect: str) -> pa.DataType:
+    if column in schema.FLOAT_COLUMNS:
+        return pa.float64()
+    if column in schema.COUNT_COLUMNS or column == "batch_id":
+        return pa.int64()
+    if column == "suicide":
+        return pa.bool_() if dialect == "postgresql" else pa.int64()
+    if column in schema.DATE_COLUMNS and dialect == "postgresql":
+        return pa.date32()
+    return pa.string()
+
+
+def _arrow_chunks(connection, where: str | None) -> Iterator[pa.Table]:
+    """Yield the store's events as Arrow tables, a chunk at a time, through the DBAPI cursor."""
+    dialect = connection.dialect.name
+    columns = ", ".join(f'"{c}"' for c in STORE_COLUMNS)
+    sql = f"SELECT {columns} FROM events" + (f" WHERE {where}" if where else "")
+    types = [_arrow_type(c, dialect) for c in STORE_COLUMNS]
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while True:
+            rows = cursor.fetchmany(READ_CHUNK_ROWS)
+            if not rows:
+                break
+            arrays = [
+                pa.array(list(values), type=kind)
+                for values, kind in zip(zip(*rows, strict=True), types, strict=True)
+            ]
+            yield pa.Table.from_arrays(arrays, names=list(STORE_COLUMNS))
+    finally:
+        cursor.close()
+
+
+def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
+    sql = (
+        "SELECT eg.event_id, g.name, eg.link FROM event_groups eg "
+        "JOIN groups g ON g.group_id = eg.group_id"
+    )
+    if where:
+        sql += f" WHERE eg.event_id IN (SELECT event_id FROM events WHERE {where})"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+        while True:
+            rows = cursor.fetchmany(READ_CHUNK_ROWS)
+            if not rows:
+                break
+            ids, names, links = zip(*rows, strict=True)
+            yield pa.table(
+                {
+                    "event_id": pa.array(ids, pa.string()),
+                    "group_name": pa.array(names, pa.string()),
+                    "link": pa.array(links, pa.string()),
+                }
+            )
+    finally:
+        cursor.close()
+
+
+def _read_sources(connection, batches: list[int] | None) -> pd.DataFrame:
+    query = sa.select(
+        store.event_sources.c.event_id,
+        store.event_sources.c.source_ref,
+        store.event_sources.c.batch_id,
+    )
+    if batches is not None:
+        query = query.where(store.event_sources.c.batch_id.in_(batches))
+    frame = pd.read_sql(query, connection)
+    return frame.astype({"event_id": object, "source_ref": object}).assign(
+        batch_id=pd.to_numeric(frame["batch_id"], errors="coerce").astype("Int64")
+    )
+
+
+# --- filters as SQL -------------------------------------------------------------
+
+
+def where_clause(state: FilterState, alias: str = "e") -> tuple[str, list]:
+    """Return the SQL condition of ``state`` on ``events AS {alias}`` and its parameters.
+
+    The condition means exactly what :func:`footprint.data.filters.apply_filters`
+    means (the pandas reference): group filters join the ``links`` table.
+
+    Returns
+    -------
+    tuple of (str, list)
+        A boolean SQL expression with positional ``?`` placeholders, and the
+        values for them in order. ``"TRUE"`` and ``[]`` when no filter is active.
+    """
+    parts: list[str] = []
+    params: list = []
+    a = alias
+    if state.date_from is not None:
+        parts.append(f"{a}.day_end >= ?")
+        params.append(state.date_from)
+    if state.date_to is not None:
+        parts.append(f"{a}.day_start <= ?")
+        params.append(state.date_to)
+    if state.groups or state.links:
+        named = [g for g in state.groups if g != NO_GROUP]
+        wanted = list(state.links or schema.LINKS)
+        options = []
+        if named or not state.groups:
+            inner = f"SELECT idx FROM links WHERE link IN {_in_list(wanted)}"
+            params.extend(wanted)
+            if named:
+                inner += f" AND group_name IN {_in_list(named)}"
+                params.extend(named)
+            options.append(f"{a}.idx IN ({inner})")
+        if NO_GROUP in state.groups:
+            options.append(f"{a}.main_group IS NULL")
+        parts.append("(" + " OR ".join(options) + ")")
+    for name, column in (
+        ("event_types", "event_type"),
+        ("attack_types", "attack_type"),
+        ("target_types", "target_type"),
+        *PLACE_COLUMNS.items(),
+    ):
+        values = getattr(state, name)
+        if values:
+            parts.append(f'{a}."{column}" IN {_in_list(values)}')
+            params.extend(values)
+    if state.suicide is not None:
+        parts.append(f"{a}.suicide = ?")
+        params.append(bool(state.suicide))
+    if state.min_killed > 0:
+        parts.append(f"{a}.killed_min >= ?")
+        params.append(int(state.min_killed))
+    if state.coarsest_precision != schema.GEO_PRECISIONS[-1]:
+        parts.append(f"{a}.precision_rank <= ?")
+        params.append(schema.GEO_PRECISION_RANK[state.coarsest_precision])
+    if not parts:
+        return "TRUE", []
+    return " AND ".join(f"coalesce({p}, FALSE)" for p in parts), params
+
+
+def search_clause(search: str | None, alias: str = "e") -> tuple[str, list]:
+    """Return the SQL condition of a text search (every word, case- and accent-insensitive).
+
+    Means what :func:`footprint.data.exports.search` means.
+    """
+    import unicodedata
+
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", search or "") if not unicodedata.combining(ch)
+    ).casefold()
+    words = [w.replace("_", " ") for w in folded.split() if w]
+    if not words:
+        return "TRUE", []
+    return (
+        " AND ".join(f"contains({alias}.search_text, ?)" for _ in words),
+        words,
+    )
+
+
+def _condition(state: FilterState, search: str | None = None, alias: str = "e"):
+    where, params = where_clause(state, alias)
+    text, words = search_clause(search, alias)
+    return f"({where}) AND ({text})", params + words
+
+
+# --- questions ------------------------------------------------------------------
+
+
+def count(index: EventsIndex, state: FilterState, search: str | None = None) -> int:
+    """Return the number of events passing ``state`` (and the text ``search``)."""
+    where, params = _condition(state, search)
+    return int(
+        index.cursor()
+        .execute(f"SELECT count(*) FROM events e WHERE {where}", params)
+        .fetchall()[0][0]
+    )
+
+
+def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Give a frame from DuckDB the dtypes of ``schema.coerce_events`` (bounded frames only)."""
+    out = frame.copy()
+    for column in columns:
+        if column in schema.DATE_COLUMNS or column in ("day_start", "day_end"):
+            out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+        elif column in schema.FLOAT_COLUMNS:
+            out[column] = out[column].astype("float64")
+        elif column in schema.COUNT_COLUMNS or column == "batch_id":
+            out[column] = out[column].astype("Int64")
+        elif column == "suicide":
+            out[column] = out[column].astype("boolean")
+        elif out[column].dtype != object and column in STORE_COLUMNS:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def events_frame(
+    index: EventsIndex,
+    state: FilterState,
+    *,
+    limit: int,
+    offset: int = 0,
+    order_by: str = "event_date",
+    descending: bool = False,
+    search: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return at most ``limit`` filtered events as a typed events frame.
+
+    Parameters
+    ----------
+    index : EventsIndex
+    state : FilterState
+    limit, offset : int
+        The page of rows (pages never receive an unbounded frame).
+    order_by : str
+        A column of :data:`SORTABLE_COLUMNS`; ties are broken by ``event_id``.
+        Unknown values (NULL) sort last in either direction.
+    descending : bool
+    search : str, optional
+        Words that must all appear in the event's text (see :func:`search_clause`).
+    columns : sequence of str, optional
+        The columns to return (default: those of ``store.read_events``);
+        derived ones (``main_group``, ``h3_6``, ...) may be asked for too.
+    """
+    if order_by not in SORTABLE_COLUMNS:
+        raise ValueError(
+            f"order_by {order_by!r} is not a column one can sort by; use one of "
+            f"{', '.join(SORTABLE_COLUMNS)}."
+        )
+    limit = max(0, int(limit))
+    wanted = list(columns or FRAME_COLUMNS)
+    where, params = _condition(state, search)
+    direction = "DESC" if descending else "ASC"
+    select = ", ".join(f'e."{c}"' for c in wanted)
+    frame = (
+        index.cursor()
+        .execute(
+            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" {direction} '
+            f"NULLS LAST, e.event_id {direction} LIMIT {limit} OFFSET {max(0, int(offset))}",
+            params,
+        )
+        .df()
+    )
+    return _typed(frame, wanted).reset_index(drop=True)
+
+
+def event_by_id(index: EventsIndex, event_id: str) -> pd.Series | None:
+    """Return one event (a row of :func:`events_frame`) by its id, or None."""
+    frame = (
+        index.cursor()
+        .execute(
+            f"SELECT {', '.join(f'e.{chr(34)}{c}{chr(34)}' for c in FRAME_COLUMNS)} "
+            "FROM events e WHERE e.event_id = ?",
+            [event_id],
+        )
+        .df()
+    )
+    if frame.empty:
+        return None
+    return _typed(frame, FRAME_COLUMNS).iloc[0]
+
+
+def iter_events(
+    index: EventsIndex,
+    state: FilterState,
+    *,
+    search: str | None = None,
+    chunk_rows: int = 50_000,
+    order_by: str = "event_date",
+) -> Iterator[pd.DataFrame]:
+    """Yield every filtered event as typed frames of at most ``chunk_rows`` rows (exports)."""
+    where, params = _condition(state, search)
+    select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
+    cursor = index.cursor().cursor()
+    try:
+        relation = cursor.sql(
+            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" NULLS LAST, '
+            "e.event_id",
+            params=params,
+        )
+        for record_batch in relation.to_arrow_reader(max(1, int(chunk_rows))):
+            batch = record_batch.to_pandas()
+            if batch.empty:
+                continue
+            yield _typed(batch, FRAME_COLUMNS)
+    finally:
+        cursor.close()
+
+
+def filter_options(index: EventsIndex) -> dict:
+    """Return the filter panel's choices: same keys and meaning as ``filters.filter_options``."""
+    cursor = index.cursor()
+    groups = [
+        row[0]
+        for row in cursor.execute(
+            "SELECT group_name, count(DISTINCT idx) AS n FROM links GROUP BY group_name "
+            "ORDER BY n DESC, group_name"
+        ).fetchall()
+    ]
+    if cursor.execute("SELECT count(*) FROM events WHERE main_group IS NULL").fetchall()[0][0]:
+        groups.append(NO_GROUP)
+    places = {}
+    for name, column in PLACE_COLUMNS.items():
+        values = cursor.execute(
+            f'SELECT DISTINCT "{column}" FROM events WHERE trim("{column}") <> \'\''
+        ).fetchall()
+        places[name] = sorted(str(v[0]) for v in values)
+    date_min, date_max, killed_max = cursor.execute(
+        "SELECT min(day_start), max(day_end), max(killed_min) FROM events"
+    ).fetchall()[0]
+    return {
+        "groups": groups,
+        "links": list(schema.LINKS),
+        "event_types": list(schema.EVENT_TYPES),
+        "attack_types": list(schema.ATTACK_TYPES),
+        "target_types": list(schema.TARGET_TYPES),
+        **places,
+        "precisions": list(schema.GEO_PRECISIONS),
+        "date_min": date_min,
+        "date_max": date_max,
+        "killed_max": int(killed_max or 0),
+    }
+
+
+# --- figures --------------------------------------------------------------------
+
+_MEASURES_SQL = {
+    "events": "count(*)",
+    "killed": "sum(coalesce(e.killed_min, 0))",
+    "killed_max": "sum(coalesce(e.killed_max, e.killed_min, 0))",
+    "injured": "sum(coalesce(e.injured_min, 0))",
+    "injured_max": "sum(coalesce(e.injured_max, e.injured_min, 0))",
+    "casualties": "sum(coalesce(e.killed_min, 0) + coalesce(e.injured_min, 0))",
+}
+COUNT_COLUMNS: tuple[str, ...] = tuple(_MEASURES_SQL)
+
+
+def _measures_sql() -> str:
+    return ", ".join(f"CAST({sql} AS BIGINT) AS {name}" for name, sql in _MEASURES_SQL.items())
+
+
+def date_span(index: EventsIndex, state: FilterState) -> tuple[dt.date | None, dt.date | None]:
+    """Return the first and last ``event_date`` of the filtered events (None when none)."""
+    where, params = where_clause(state)
+    first, last = (
+        index.cursor()
+        .execute(f"SELECT min(e.event_date), max(e.event_date) FROM events e WHERE {where}", params)
+        .fetchall()[0]
+    )
+    return first, last
+
+
+def suggested_frequency(first: dt.date | None, last: dt.date | None) -> str:
+    """Return the bin that keeps a timeline readable for a date range.
+
+    Days up to two months, weeks up to a year, months up to six years,
+    quarters up to fifteen, years beyond.
+    """
+    if first is None or last is None:
+        return "month"
+    days = (last - first).days
+    if days <= 62:
+        return "day"
+    if days <= 366:
+        return "week"
+    years = days / 365.25
+    return "month" if years <= 6 else "quarter" if years <= 15 else "year"
+
+
+def _period_label(start: pd.Series, freq: str) -> pd.Series:
+    if freq == "day":
+        return start.dt.strftime("%d %b %Y")
+    if freq == "week":
+        return "Week of " + start.dt.strftime("%d %b %Y")
+    if freq == "month":
+        return start.dt.strftime("%b %Y")
+    if freq == "quarter":
+        return "Q" + start.dt.quarter.astype(str) + " " + start.dt.strftime("%Y")
+    return start.dt.strftime("%Y")
+
+
+def period_counts(
+    index: EventsIndex, state: FilterState, freq: str = "month", by: str | None = "primary"
+) -> pd.DataFrame:
+    """Count filtered events and casualties per period (and group), in DuckDB.
+
+    Same columns and meaning as :func:`footprint.views.charts.period_counts`
+    (``by="primary"``: each event under its main group, unattributed ones
+    under ``filters.NO_GROUP``; ``"linked"``: under every linked group).
+    """
+    if freq not in FREQUENCIES:
+        raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)}, not {freq!r}")
+    where, params = where_clause(state)
+    part = FREQUENCIES[freq]
+    start = f"CAST(date_trunc('{part}', e.event_date) AS DATE)"
+    if by == "primary":
+        source = "events e"
+        group = f"coalesce(e.main_group, '{NO_GROUP}')"
+    elif by == "linked":
+        source = "events e JOIN links l ON l.idx = e.idx"
+        group = "l.group_name"
+    elif by is None:
+        source, group = "events e", None
+    else:
+        raise ValueError(f"by must be 'primary', 'linked' or None, not {by!r}")
+    keys = f"{start} AS start" + (f', {group} AS "group"' if group else "")
+    frame = (
+        index.cursor()
+        .execute(
+            f"SELECT {keys}, {_measures_sql()} FROM {source} "
+            f"WHERE e.event_date IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL",
+            params,
+        )
+        .df()
+    )
+    extra = ["group"] if group else []
+    columns = ["period", "period_end", "label", *extra, *COUNT_COLUMNS]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    starts = pd.to_datetime(frame["start"])
+    step = {
+        "day": pd.DateOffset(days=1),
+        "week": pd.DateOffset(weeks=1),
+        "month": pd.DateOffset(months=1),
+        "quarter": pd.DateOffset(months=3),
+        "year": pd.DateOffset(years=1),
+    }[freq]
+    frame["period"] = starts.dt.strftime("%Y-%m-%d")
+    frame["period_end"] = (starts + step).dt.strftime("%Y-%m-%d")
+    frame["label"] = _period_label(starts, freq)
+    for column in COUNT_COLUMNS:
+        frame[column] = frame[column].astype("int64")
+    return frame.sort_values(["period", *extra], ignore_index=True)[columns]
+
+
+def largest_attacks(index: EventsIndex, state: FilterState, n: int = 5) -> pd.DataFrame:
+    """Return the ``n`` deadliest dated attacks of the filter (as ``charts.largest_attacks``'s input).
+
+    A typed events frame of at most ``n`` rows, deadliest first.
+    """
+    where, params = where_clause(state)
+    select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
+    frame = (
+        index.cursor()
+        .execute(
+            f"SELECT {select} FROM events e WHERE {where} AND e.event_date IS NOT NULL "
+            "AND coalesce(e.killed_min, 0) > 0 AND coalesce(e.event_type, 'attack') = 'attack' "
+            "ORDER BY coalesce(e.killed_min, -1) DESC, coalesce(e.injured_min, -1) DESC, "
+            f"e.event_date, e.event_id LIMIT {max(0, int(n))}",
+            params,
+        )
+        .df()
+    )
+    return _typed(frame, FRAME_COLUMNS)
+
+
+def totals(index: EventsIndex, state: FilterState) -> dict:
+    """Return the filtered events' count, casualty sums and date span in one scan.
+
+    ``killed_low``/``killed_high`` (and injured) sum minimums and maximums
+    (a minimum standing in for a missing maximum); ``*_open`` is True when
+    some event has a minimum but no maximum.
+    """
+    where, params = where_clause(state)
+    row = (
+        index.cursor()
+        .execute(
+            f"""
+            SELECT count(*), min(e.event_date), max(e.event_date),
+              CAST(coalesce(sum(e.killed_min), 0) AS BIGINT),
+              CAST(coalesce(sum(coalesce(e.killed_max, e.killed_min)), 0) AS BIGINT),
+              coalesce(bool_or(e.killed_min IS NOT NULL AND e.killed_max IS NULL), FALSE),
+              count(e.killed_min),
+              CAST(coalesce(sum(e.injured_min), 0) AS BIGINT),
+              CAST(coalesce(sum(coalesce(e.injured_max, e.injured_min)), 0) AS BIGINT),
+              coalesce(bool_or(e.injured_min IS NOT NULL AND e.injured_max IS NULL), FALSE),
+              count(e.injured_min),
+              count(*) FILTER (WHERE e.event_date IS NULL)
+            FROM events e WHERE {where}
+            """,
+            params,
+        )
+        .fetchall()[0]
+    )
+    keys = (
+        "events",
+        "first",
+        "last",
+        "killed_low",
+        "killed_high",
+        "killed_open",
+        "killed_known",
+        "injured_low",
+        "injured_high",
+        "injured_open",
+        "injured_known",
+        "undated",
+    )
+    return dict(zip(keys, row, strict=True))
+
+
+def area_counts(index: EventsIndex, state: FilterState, level: str = "district") -> pd.DataFrame:
+    """Count filtered events and casualties per district or town, in DuckDB.
+
+    Same columns, order and meaning as :func:`footprint.views.areas.area_counts`.
+    """
+    if level not in ("district", "town", "neighbourhood"):
+        raise ValueError(f"level must be district, town or neighbourhood, not {level!r}")
+    where, params = where_clause(state)
+    frame = (
+        index.cursor()
+        .execute(
+            f"""
+            SELECT CAST(e."{level}" AS VARCHAR) AS name, {_measures_sql()},
+              CAST(count(*) FILTER (WHERE e.killed_min IS NULL) AS BIGINT) AS toll_unknown,
+              min(e.event_date) AS first_event, max(e.event_date) AS last_event
+            FROM events e
+            WHERE e."{level}" IS NOT NULL AND trim(e."{level}") <> '' AND {where}
+            GROUP BY 1 ORDER BY events DESC, killed DESC, name
+            """,
+            params,
+        )
+        .df()
+    )
+    for column in (*COUNT_COLUMNS, "toll_unknown"):
+        frame[column] = frame[column].astype("int64")
+    for column in ("first_event", "last_event"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+    return frame.sort_values(
+        ["events", "killed", "name"], ascending=[False, False, True], ignore_index=True
+    )
+
+
+def group_counts(index: EventsIndex, state: FilterState) -> pd.DataFrame:
+    """Return one row per group linked to a filtered event (and ``NO_GROUP``), most events first.
+
+    Columns ``group, events, claimed, attributed, suspected, killed_low,
+    killed_high, killed_open, injured_low, injured_high, injured_open,
+    first_event, last_event, districts`` (the top three, as text), computed
+    from the ``links`` table.
+    """
+    where, params = where_clause(state)
+    link_counts = ", ".join(
+        f"CAST(count(*) FILTER (WHERE g.link = '{link}') AS BIGINT) AS {link}"
+        for link in schema.LINKS
+    )
+    frame = (
+        index.cursor()
+        .execute(
+            f"""
+            WITH chosen AS (SELECT * FROM events e WHERE {where}),
+            g AS (
+                SELECT c.*, l.group_name AS grp, l.link FROM chosen c JOIN links l ON l.idx = c.idx
+                UNION ALL
+                SELECT c.*, '{NO_GROUP}' AS grp, NULL AS link FROM chosen c
+                WHERE c.main_group IS NULL
+            ),
+            places AS (
+                SELECT grp, district, count(*) AS n FROM g
+                WHERE district IS NOT NULL AND trim(district) <> '' GROUP BY ALL
+            ),
+            top AS (
+                SELECT grp, string_agg(district, ', ' ORDER BY n DESC, district) AS districts
+                FROM (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY n DESC, district) AS r
+                      FROM places) WHERE r <= 3 GROUP BY grp
+            )
+            SELECT g.grp AS "group", CAST(count(*) AS BIGINT) AS events, {link_counts},
+              CAST(coalesce(sum(g.killed_min), 0) AS BIGINT) AS killed_low,
+              CAST(coalesce(sum(coalesce(g.killed_max, g.killed_min)), 0) AS BIGINT) AS killed_high,
+              coalesce(bool_or(g.killed_min IS NOT NULL AND g.killed_max IS NULL), FALSE)
+                AS killed_open,
+              count(g.killed_min) AS killed_known,
+              CAST(coalesce(sum(g.injured_min), 0) AS BIGINT) AS injured_low,
+              CAST(coalesce(sum(coalesce(g.injured_max, g.injured_min)), 0) AS BIGINT)
+                AS injured_high,
+              coalesce(bool_or(g.injured_min IS NOT NULL AND g.injured_max IS NULL), FALSE)
+                AS injured_open,
+              count(g.injured_min) AS injured_known,
+              min(g.event_date) AS first_event, max(g.event_date) AS last_event,
+              coalesce(any_value(t.districts), '') AS districts
+            FROM g LEFT JOIN top t ON t.grp = g.grp
+            GROUP BY g.grp
+            """,
+            params,
+        )
+        .df()
+    )
+    for column in ("first_event", "last_event"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+    return frame.sort_values(["events", "group"], ascending=[False, True], ignore_index=True)
+
+
+def group_event_counts(index: EventsIndex, state: FilterState) -> dict[str, int]:
+    """Return ``{group: filtered events linked to it}`` (the network's circle sizes)."""
+    where, params = where_clause(state)
+    rows = (
+        index.cursor()
+        .execute(
+            f"SELECT l.group_name, count(DISTINCT l.idx) FROM links l JOIN events e "
+            f"ON e.idx = l.idx WHERE {where} GROUP BY 1",
+            params,
+        )
+        .fetchall()
+    )
+    return {name: int(n) for name, n in rows}
+
+
+def place_counts(
+    index: EventsIndex, state: FilterState, column: str, group: str | None = None, limit: int = 50
+) -> pd.DataFrame:
+    """Return ``{column}, events`` for the filtered events (of one group), most events first."""
+    if column not in PLACE_COLUMNS.values():
+        raise ValueError(f"column must be one of {', '.join(PLACE_COLUMNS.values())}")
+    where, params = where_clause(_with_group(state, group))
+    frame = (
+        index.cursor()
+        .execute(
+            f'SELECT e."{column}" AS "{column}", count(*) AS events FROM events e '
+            f'WHERE e."{column}" IS NOT NULL AND trim(e."{column}") <> \'\' AND {where} '
+            f"GROUP BY 1 ORDER BY events DESC, 1 LIMIT {int(limit)}",
+            params,
+        )
+        .df()
+    )
+    frame["events"] = frame["events"].astype("int64")
+    return frame
+
+
+def _with_group(state: FilterState, group: str | None) -> FilterState:
+    """Narrow ``state`` to one group (as the group's profile counts it)."""
+    if group is None:
+        return state
+    if group == NO_GROUP:
+        return dataclasses.replace(state, groups=(NO_GROUP,), links=())
+    if state.groups and group not in state.groups:
+        # The shared filter leaves this group out only when no event of it passes.
+        return dataclasses.replace(state, groups=(group,), event_types=("__none__",))
+    return dataclasses.replace(state, groups=(group,))
+
+
+def within_radius(
+    index: EventsIndex,
+    state: FilterState,
+    latitude: float,
+    longitude: float,
+    km: float,
+    *,
+    limit: int = 500,
+) -> tuple[pd.DataFrame, int]:
+    """Return the nearest filtered events within ``km`` of a point, and how many there are.
+
+    Haversine distance in DuckDB, as :func:`footprint.data.filters.within_radius`;
+    events without coordinates are left out. The frame holds at most
+    ``limit`` rows, nearest first (then by date), with ``distance_km``.
+    """
+    where, params = where_clause(state)
+    distance = (
+        "2 * 6371.0088 * asin(sqrt(least(1.0, pow(sin(radians(e.latitude - ?) / 2), 2) + "
+        "cos(radians(e.latitude)) * cos(radians(?)) * pow(sin(radians(e.longitude - ?) / 2), 2))))"
+    )
+    select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
+    cursor = index.cursor()
+    sql = (
+        f"WITH near AS (SELECT {select}, {distance} AS distance_km FROM events e "
+        f"WHERE e.latitude IS NOT NULL AND e.longitude IS NOT NULL AND {where}) "
+        "SELECT * FROM near WHERE distance_km <= ?"
+    )
+    args = [latitude, latitude, longitude, *params, float(km)]
+    total = int(cursor.execute(f"SELECT count(*) FROM ({sql})", args).fetchall()[0][0])
+    frame = cursor.execute(
+        f"{sql} ORDER BY distance_km, event_date, event_id LIMIT {max(0, int(limit))}", args
+    ).df()
+    return _typed(frame, FRAME_COLUMNS), total
+
+
+def ranked_neighbourhoods(
+    index: EventsIndex, state: FilterState, limit: int = 200
+) -> tuple[pd.DataFrame, int]:
+    """Return neighbourhoods ranked by events then killed (at most ``limit``) and how many there are.
+
+    Columns as :func:`footprint.views.areas.ranked_neighbourhoods`: ``rank,
+    neighbourhood, town, district, events, killed, injured, toll_unknown,
+    groups, first_event, last_event``.
+    """
+    where, params = where_clause(state)
+    sql = f"""
+        WITH chosen AS (
+            SELECT e.neighbourhood, coalesce(e.district, '') AS district_key,
+              nullif(trim(coalesce(e.town, '')), '') AS town_name,
+              coalesce(e.main_group, '{NO_GROUP}') AS grp,
+              e.killed_min, e.injured_min, e.event_date
+            FROM events e WHERE e.neighbourhood IS NOT NULL
+              AND trim(e.neighbourhood) <> '' AND {where}
+        ),
+        per AS (
+            SELECT neighbourhood, district_key,
+              CAST(count(*) AS BIGINT) AS events,
+              CAST(coalesce(sum(killed_min), 0) AS BIGINT) AS killed,
+              CAST(coalesce(sum(injured_min), 0) AS BIGINT) AS injured,
+              CAST(count(*) FILTER (WHERE killed_min IS NULL) AS BIGINT) AS toll_unknown,
+              min(event_date) AS first_event, max(event_date) AS last_event
+            FROM chosen GROUP BY neighbourhood, district_key
+        ),
+        towns AS (
+            SELECT neighbourhood, district_key, arg_min(town_name, (-n, town_name)) AS town
+            FROM (SELECT neighbourhood, district_key, town_name, count(*) AS n FROM chosen
+                  WHERE town_name IS NOT NULL GROUP BY neighbourhood, district_key, town_name)
+            GROUP BY neighbourhood, district_key
+        ),
+        grp AS (
+            SELECT neighbourhood, district_key,
+              string_agg(grp, ', ' ORDER BY n DESC, grp) AS groups
+            FROM (SELECT neighbourhood, district_key, grp, count(*) AS n FROM chosen
+                  GROUP BY neighbourhood, district_key, grp)
+            GROUP BY neighbourhood, district_key
+        )
+        SELECT per.neighbourhood, towns.town, nullif(per.district_key, '') AS district,
+          per.events, per.killed, per.injured, per.toll_unknown,
+          coalesce(grp.groups, '') AS groups, per.first_event, per.last_event
+        FROM per
+        LEFT JOIN towns USING (neighbourhood, district_key)
+        LEFT JOIN grp USING (neighbourhood, district_key)
+    """
+    cursor = index.cursor()
+    total = int(cursor.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0])
+    frame = cursor.execute(
+        f"{sql} ORDER BY events DESC, killed DESC, neighbourhood LIMIT {int(limit)}", params
+    ).df()
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    for column in ("first_event", "last_event"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+    columns = [
+        "rank",
+        "neighbourhood",
+        "town",
+        "district",
+        "events",
+        "killed",
+        "injured",
+        "toll_unknown",
+        "groups",
+        "first_event",
+        "last_event",
+    ]
+    return frame[columns], total
+
+
+def area_members(index: EventsIndex, level: str, name: str) -> int:
+    """Return how many stored events name ``name`` as their ``level`` (district or town)."""
+    return int(
+        index.cursor()
+        .execute(f'SELECT count(*) FROM events WHERE "{level}" = ?', [name])
+        .fetchall()[0][0]
+    )
