@@ -2,8 +2,10 @@
 
 Runs before every page: opens the store (creating it and loading the seed
 events on first start), draws the one shared filter panel in the sidebar,
-keeps the filters in the URL, and hands the events to the pages through
-``st.session_state`` (the keys are listed in ``footprint/data/filters.py``).
+keeps the filters in the URL, and hands the pages the process's one
+:class:`footprint.data.query.EventsIndex` (a reference, never a copy) with the
+filter state through ``st.session_state`` (the keys are listed in
+``footprint/data/filters.py``). Pages ask the index for what they draw, bounded.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import sqlalchemy as sa
 import streamlit as st
 
 from footprint import paths
-from footprint.data import filters, schema, store
+from footprint.data import filters, query, schema, store
 from footprint.data.filters import FilterState
+from footprint.views.wording import plural
 
 # An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,
 # and the app must work offline.
@@ -92,30 +95,35 @@ def open_store(database_url: str) -> tuple[sa.Engine, str | None]:
     return engine, None
 
 
-def data_version(engine: sa.Engine, database_url: str) -> tuple:
-    """Return plain values that change whenever the stored events change."""
-    with engine.connect() as connection:
-        return (database_url, *store.data_version(connection))
+@st.cache_resource(show_spinner="Building the events index…")
+def open_index(database_url: str) -> query.EventsIndex:
+    """The process's one analytical copy of the store (shared by every session)."""
+    engine, _ = open_store(database_url)
+    return query.EventsIndex.build(engine)
 
 
-@st.cache_data(show_spinner="Reading events…", max_entries=4)
-def load_events(version: tuple):
-    """Return every stored event; ``version`` (see :func:`data_version`) keys the cache."""
-    engine, _ = open_store(version[0])
-    with engine.connect() as connection:
-        return store.read_events(connection)
+def current_index(engine: sa.Engine, database_url: str) -> tuple[query.EventsIndex, tuple]:
+    """Return the index, brought up to date with the store, and its data version.
+
+    ``refresh`` reads one count when nothing changed and only the new or
+    undone batches when something did, so an upload from another process
+    shows on the next rerun.
+    """
+    index = open_index(database_url)
+    index.refresh(engine)
+    return index, (database_url, *index.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_options(version: tuple) -> dict:
-    """Return the filter panel's choices for the stored events."""
-    return filters.filter_options(load_events(version))
+    """Return the filter panel's choices for the stored events (cached on the version)."""
+    return query.filter_options(open_index(version[0]))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def load_filtered(version: tuple, state: FilterState):
-    """Return the stored events that pass ``state`` (cached per filter state)."""
-    return filters.apply_filters(load_events(version), state)
+@st.cache_data(show_spinner=False, max_entries=256)
+def filtered_count(version: tuple, state: FilterState) -> int:
+    """Return how many events pass ``state`` (cached on the version and the filters)."""
+    return query.count(open_index(version[0]), state)
 
 
 # --- the filter panel ---------------------------------------------------------
@@ -304,7 +312,7 @@ def sync_url(state: FilterState) -> None:
 def summary_panel(container, state: FilterState, shown: int, total: int) -> None:
     """Show the count, the active filters as chips and the reset button."""
     chips = filters.describe(state)
-    container.markdown(f"**{shown:,} of {total:,} events**")
+    container.markdown(f"**{shown:,} of {plural(total, 'event')}**")
     if chips:
         container.markdown(" ".join(f":gray-badge[{_escape_markdown(c)}]" for c in chips))
     container.button(
@@ -332,27 +340,33 @@ def _escape_markdown(text: str) -> str:
 
 database_url = paths.database_url()
 engine, store_message = open_store(database_url)
-version = data_version(engine, database_url)
-events_all = load_events(version)
+events_index, version = current_index(engine, database_url)
 options = load_options(version)
+events_total = events_index.total()
 
 st.sidebar.title("Footprint")
 summary = st.sidebar.container()
 initial_state = initialise_filters(options)
 filter_state = filter_panel(options, initial_state)
-events_filtered = load_filtered(version, filter_state)
+events_count = filtered_count(version, filter_state)
 sync_url(filter_state)
-summary_panel(summary, filter_state, len(events_filtered), len(events_all))
+summary_panel(summary, filter_state, events_count, events_total)
 if store_message:
     st.sidebar.warning(store_message)
 
 st.session_state["database_url"] = database_url
 st.session_state["data_version"] = version
-st.session_state["events_all"] = events_all
-st.session_state["events_filtered"] = events_filtered
+st.session_state["events_index"] = events_index
+st.session_state["events_count"] = events_count
+st.session_state["events_total"] = events_total
 st.session_state["filter_state"] = filter_state
 st.session_state["filter_options"] = options
 st.session_state["filter_summary"] = filters.describe(filter_state)
+# The reset callback, for the "nothing matches" states of the pages.
+st.session_state["filter_reset_callback"] = reset_filters
+# Whole-table frames of earlier versions must not linger in a session.
+for stale in ("events_all", "events_filtered"):
+    st.session_state.pop(stale, None)
 
 navigation = st.navigation(PAGES)
 navigation.run()

@@ -54,13 +54,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from footprint.data import exports, store
+    from pathlib import Path
+
+    from footprint.data import exports, query, store
+    from footprint.data.filters import FilterState
 
     engine = store.make_engine(args.database_url)
-    with engine.connect() as connection:
-        frame = store.read_events(connection)
-    exports.write(frame, args.output, args.format)
-    print(f"{len(frame)} events written to {args.output}", file=sys.stderr)
+    index = query.EventsIndex.build(engine)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    # Streamed a chunk at a time: an export of any size never sits whole in memory.
+    written = exports.write_chunks(
+        query.iter_events(index, FilterState()), args.output, args.format
+    )
+    print(f"{written} events written to {args.output}", file=sys.stderr)
     return 0
 
 

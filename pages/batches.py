@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "events_index" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False

@@ -10,22 +10,62 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "events_index" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
+from footprint.data import query
 from footprint.views import briefing, cards, mapview
+from footprint.views.wording import plural
 
-events = st.session_state["events_filtered"]
-ordered = briefing.briefing_order(events)
-total = len(ordered)
+#: Which events a briefing steps through when the filter holds more than it shows.
+BRIEFING_CHOICES = {"largest": "Largest", "recent": "Most recent"}
+BRIEFING_MAX = 500
 
-if total == 0:
+matching = st.session_state["events_count"]
+if matching == 0:
     st.title("Briefing")
     st.info("No events match the filters: widen them in the sidebar to build a briefing.")
     st.stop()
+
+with st.expander(
+    f"Showing at most {st.session_state.get('briefing_limit', 50)} of {plural(matching, 'event')}",
+    expanded=False,
+):
+    pick_columns = st.columns(2)
+    chosen_by = pick_columns[0].segmented_control(
+        "Step through the",
+        options=list(BRIEFING_CHOICES),
+        format_func=BRIEFING_CHOICES.get,
+        default="largest",
+        required=True,
+        key="briefing_pick",
+    )
+    limit = pick_columns[1].number_input(
+        "Number of events",
+        min_value=1,
+        max_value=BRIEFING_MAX,
+        value=50,
+        step=10,
+        key="briefing_limit",
+    )
+events = query.events_frame(
+    st.session_state["events_index"],
+    st.session_state["filter_state"],
+    limit=int(limit),
+    order_by="killed_size" if chosen_by == "largest" else "event_date",
+    descending=True,
+)
+ordered = briefing.briefing_order(events)
+total = len(ordered)
+if matching > total:
+    st.caption(
+        f"The briefing steps through the {plural(total, 'event')} "
+        f"{'with the most people killed' if chosen_by == 'largest' else 'most recent'} "
+        f"of the {plural(matching, 'event')} that match the filters, in date order."
+    )
 
 if "briefing_step_initial" not in st.session_state:
     # The URL's step, read once; it reaches the slider as its default (values
@@ -112,7 +152,9 @@ with map_column:
             ordered,
             step,
             records=cached_records(
-                st.session_state["data_version"], st.session_state["filter_state"], events
+                st.session_state["data_version"],
+                (st.session_state["filter_state"], chosen_by, int(limit)),
+                events,
             ),
         ),
         key="briefing_deck",

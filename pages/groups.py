@@ -1,7 +1,8 @@
 """Groups page: a profile per group and the affiliation network with its sources.
 
 Names, spellings, kind and description come from ``data/groups.csv``; counts,
-casualty ranges, dates and places from the filtered events; the network from
+casualty ranges, dates and places from the query layer (the links table, in
+DuckDB, under the shared filters); the network from
 ``data/group_links.csv``, one line per row with its source reference. The
 "Filter every page" button writes the sidebar's group widget
 (``filter_groups``, see ``app.py``) from its callback.
@@ -14,16 +15,22 @@ import html
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "events_index" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
 from footprint import paths
+from footprint.data import query
 from footprint.views import charts, profiles
+from footprint.views.wording import plural
 
-events = st.session_state["events_filtered"]
+#: The most events listed under a group's profile (its latest).
+PROFILE_EVENTS = 200
+
+index = st.session_state["events_index"]
+state = st.session_state["filter_state"]
 options = st.session_state["filter_options"]
 
 
@@ -46,9 +53,16 @@ def filter_to_group() -> None:
 
 
 st.title("Groups")
-table = profiles.group_table(events, groups)
+counts = query.group_counts(index, state)
+table = profiles.group_table_from_counts(counts, groups)
 if table.empty:
-    st.info("No events pass the filters.", icon=":material/filter_alt:")
+    st.info(
+        "No events match the filters. Widen them in the sidebar or reset them.",
+        icon=":material/filter_alt:",
+    )
+    st.button(
+        "Reset filters", key="groups_reset", on_click=st.session_state["filter_reset_callback"]
+    )
 else:
     st.dataframe(
         table.drop(columns=["killed_min", "killed_max"]).assign(
@@ -74,7 +88,17 @@ else:
     named = [g for g in table["group"] if g != profiles.UNATTRIBUTED]
     unnamed = [g for g in table["group"] if g == profiles.UNATTRIBUTED]
     choice = st.selectbox("Profile of", named + unnamed, key="groups_choice")
-    profile = profiles.group_profile(choice, events, groups)
+    row = counts.loc[counts["group"] == choice].iloc[0].to_dict()
+    profile = profiles.profile_from_counts(
+        choice,
+        row,
+        groups,
+        {
+            column: query.place_counts(index, state, column, group=choice)
+            for column in ("district", "town", "neighbourhood")
+        },
+        query.group_events(index, state, choice, limit=PROFILE_EVENTS),
+    )
     esc = html.escape
     spellings = ", ".join(esc(a) for a in profile.aliases) or "none listed"
     st.html(
@@ -131,7 +155,11 @@ else:
             key=f"groups_places_{title.lower()}",
             column_config={frame.columns[0]: title[:-1], "events": "Events"},
         )
-    with st.expander(f"The {profile.events:,} events"):
+    listed = len(profile.event_frame)
+    with st.expander(
+        f"The {plural(profile.events, 'event')}"
+        + (f" (the latest {listed:,} listed)" if listed < profile.events else "")
+    ):
         st.dataframe(
             profile.event_frame[
                 [
@@ -153,7 +181,9 @@ st.subheader("Affiliation network")
 if links.empty:
     st.info("data/group_links.csv holds no links yet.")
 else:
-    network = profiles.affiliation_network(links, groups, events)
+    network = profiles.affiliation_network(
+        links, groups, counts=query.group_event_counts(index, state)
+    )
     st.altair_chart(
         charts.network_chart(
             network.nodes, network.edges, highlight=st.session_state.get("groups_choice")

@@ -9,15 +9,25 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "events_index" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
+from footprint.data import query
 from footprint.views import basemap, cards, mapview
 
-events = st.session_state["events_filtered"]
+#: The most events drawn as single markers (the largest attacks first).
+MAP_EVENT_LIMIT = 5000
+
+events = query.events_frame(
+    st.session_state["events_index"],
+    st.session_state["filter_state"],
+    limit=MAP_EVENT_LIMIT,
+    order_by="killed_size",
+    descending=True,
+)
 
 if "map_view_initial" not in st.session_state:
     # The URL's preset, read once; it reaches the widget as its default (values

@@ -5,6 +5,8 @@ place ones, so it stays a chooser: picking an area (in the select box or by
 clicking it) sets the shared district or town filter from a callback, which
 writes the sidebar's widget (``filter_districts``/``filter_towns``, see
 ``app.py``); the chosen area is outlined and the other pages show only it.
+Counts, rankings and the radius search are computed by the query layer
+(DuckDB); the page receives the tables, bounded.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ import html
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_filtered" not in st.session_state:
+if "events_index" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
 from footprint import paths
-from footprint.data import filters
+from footprint.data import query
 from footprint.views import areas
+from footprint.views.wording import plural
 
-events_all = st.session_state["events_all"]
-events = st.session_state["events_filtered"]
+#: The most rows a table of the page shows.
+TABLE_LIMIT = 200
+
+index = st.session_state["events_index"]
 state = st.session_state["filter_state"]
 
 LEVEL_LABELS = {"district": "Districts (2023)", "town": "Karachi towns (2001)"}
@@ -82,10 +87,16 @@ measure = top[1].segmented_control(
 )
 field = areas.FILTER_FIELDS[level]
 chosen = tuple(getattr(state, field))
-context = filters.apply_filters(
-    events_all, dataclasses.replace(state, districts=(), towns=(), neighbourhoods=())
+context = dataclasses.replace(state, districts=(), towns=(), neighbourhoods=())
+provinces = tuple(st.session_state["filter_options"]["provinces"]) or None
+choro = areas.choropleth(
+    None,
+    level,
+    measure,
+    provinces=provinces,
+    selected=chosen,
+    counts=query.area_counts(index, context, level),
 )
-choro = areas.choropleth(context, level, measure, selected=chosen)
 
 names = sorted(choro.counts["name"], key=str.lower)
 st.session_state["places_area"] = chosen[0] if len(chosen) == 1 and chosen[0] in names else ALL
@@ -153,7 +164,17 @@ with table_column:
     )
 
 st.subheader("Neighbourhoods, ranked")
-ranked = areas.ranked_neighbourhoods(events)
+matching = st.session_state["events_count"]
+if matching == 0:
+    st.info(
+        "No events match the filters. Widen them in the sidebar or reset them.",
+        icon=":material/filter_alt:",
+    )
+    st.button(
+        "Reset filters", key="places_reset", on_click=st.session_state["filter_reset_callback"]
+    )
+    st.stop()
+ranked, ranked_total = query.ranked_neighbourhoods(index, state, limit=TABLE_LIMIT)
 st.dataframe(
     ranked,
     hide_index=True,
@@ -174,10 +195,15 @@ st.dataframe(
         "last_event": st.column_config.DateColumn("Last"),
     },
 )
-unplaced = int(events["neighbourhood"].isna().sum())
+placed = int(ranked_total and ranked["events"].sum()) if ranked_total <= TABLE_LIMIT else None
 st.caption(
-    f"{len(ranked):,} neighbourhoods from the {len(events):,} filtered events; "
-    f"{unplaced:,} events name no neighbourhood."
+    f"{plural(ranked_total, 'neighbourhood')} from the {plural(matching, 'filtered event')}"
+    + (f"; the first {TABLE_LIMIT:,} are listed" if ranked_total > TABLE_LIMIT else "")
+    + (
+        f"; {plural(matching - placed, 'event')} name no neighbourhood."
+        if placed is not None
+        else "."
+    )
 )
 
 st.subheader("Within a radius")
@@ -201,27 +227,32 @@ km = radius_columns[1].number_input(
 )
 if place_label is not None:
     place = catalogue.loc[catalogue["label"] == place_label].iloc[0]
-    near = areas.events_near(events, place["latitude"], place["longitude"], km)
-    st.metric(f"Events within {km:g} km of {place['name']}", f"{len(near):,}")
-    st.dataframe(
-        near[
-            [
-                "distance_km",
-                "event_date",
-                "event_id",
-                "location_text",
-                "neighbourhood",
-                "perpetrators",
-                "killed_min",
-                "killed_max",
-                "summary",
-            ]
-        ],
-        hide_index=True,
-        key="places_radius_table",
-        column_config={
-            "distance_km": st.column_config.NumberColumn("km", format="%.1f"),
-            "event_date": st.column_config.DateColumn("Date"),
-        },
-    )
-    st.caption("Events without coordinates are left out: their distance is unknown.")
+    if place["kind"] in areas.AREA_KINDS:
+        # A town or district is an area, not a point: its events are those placed in it.
+        inside, total = query.area_events(
+            index, state, place["kind"], place["name"], limit=TABLE_LIMIT
+        )
+        st.metric(f"Events in {place['name']} ({place['kind']})", f"{total:,}")
+        st.dataframe(areas.event_rows(inside), hide_index=True, key="places_radius_table")
+        st.caption(
+            f"{place['name']} is a {place['kind']}: these are the events placed in it (its "
+            "whole area), newest first, whatever the radius"
+            + (f"; the latest {TABLE_LIMIT:,} are listed." if total > TABLE_LIMIT else ".")
+        )
+    else:
+        near, total = query.within_radius(
+            index, state, place["latitude"], place["longitude"], km, limit=TABLE_LIMIT
+        )
+        st.metric(f"Events within {km:g} km of {place['name']}", f"{total:,}")
+        st.dataframe(
+            areas.event_rows(near, distance=True),
+            hide_index=True,
+            key="places_radius_table",
+            column_config={"km": st.column_config.NumberColumn("km", format="%.1f")},
+        )
+        st.caption(
+            f"Centre: the gazetteer point of {place['name']} ({place['latitude']:.4f}, "
+            f"{place['longitude']:.4f}), nearest first"
+            + (f"; the nearest {TABLE_LIMIT:,} are listed" if total > TABLE_LIMIT else "")
+            + ". Events without coordinates are left out: their distance is unknown."
+        )

@@ -96,6 +96,7 @@ Tehrik-i-Taliban Pakistan,affiliated_with,Al Qaeda,doc-3.txt:15-15,earlier affil
 GAZETTEER_CSV = """place_id,name,aliases,kind,subkind,latitude,longitude,town,district,city,province,coord_source
 nb-safoora,Safoora Goth,,neighbourhood,,24.9312,67.1534,Gulshan Iqbal Town,Karachi East,Karachi,Sindh,test
 lm-quetta-pa,Police Academy,,landmark,,30.20,67.00,,Quetta,Quetta,Balochistan,test
+twn-gulshan,Gulshan Iqbal Town,,town,,24.9495,67.1412,Gulshan Iqbal Town,Karachi East,Karachi,Sindh,test
 """
 
 
@@ -187,7 +188,7 @@ TABLE_COLUMNS = {
     "groups_links_table": {"source_group", "relation", "source_ref"},
     "places_area_table": {"name", "events", "killed_max", "casualties"},
     "places_ranked": {"rank", "neighbourhood", "groups"},
-    "places_radius_table": {"distance_km", "event_id"},
+    "places_radius_table": {"Killed", "Id"},
 }
 
 
@@ -248,6 +249,29 @@ def test_timeline_measure_year_and_small_multiples(app_data):
     panels = datasets[spec["data"]["name"]]
     is_2015 = panels[(panels["group"] == "Jundullah") & (panels["period"] == "2015-01-01")]
     assert is_2015["killed"].tolist() == [46]
+
+
+def test_timeline_bin_follows_the_date_range(app_data):
+    at = open_page("pages/timeline.py")
+    # Seven events over 2014-2017: a range of a few years is binned by month.
+    assert timeline_bars(at)["period"].str.endswith("-01").all()
+    at.date_input(key="filter_date_from").set_value(dt.date(2014, 6, 1))
+    at.date_input(key="filter_date_to").set_value(dt.date(2014, 6, 30))
+    rerun(at)
+    bars = timeline_bars(at)
+    # Two events in June 2014: one bar per day, on their days, labelled with the day.
+    assert sorted(bars["period"]) == ["2014-06-10", "2014-06-25"]
+    assert set(bars["label"]) == {"10 Jun 2014", "25 Jun 2014"}
+    spec, _ = vega_charts(at)[0]
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == "%d %b"
+    assert any("one bar per day" in c.value for c in at.caption)
+    # The per-group panels label each year once.
+    panels, _ = vega_charts(at)[1]
+    assert panels["spec"]["encoding"]["x"]["axis"]["format"] == "%d %b"
+    at.segmented_control(key="timeline_freq").set_value("year")
+    rerun(at)
+    panels, _ = vega_charts(at)[1]
+    assert panels["spec"]["encoding"]["x"]["axis"]["tickCount"] == "year"
 
 
 def test_timeline_clear_dates_button(app_data):
@@ -379,24 +403,63 @@ def test_radius_around_a_gazetteer_place(app_data, boundaries_ready):
     rerun(at)
     assert metric(at, "Events within 5 km of Safoora Goth") == "3"
     near = dataframe_by_key(at, "places_radius_table")
-    assert near["event_id"].tolist() == ["T1", "T3", "T2"]  # nearest first
+    assert near["Id"].tolist() == ["T1", "T3", "T2"]  # nearest first
+    assert list(near.columns) == [
+        "km",
+        "Date",
+        "Place",
+        "Neighbourhood",
+        "Groups",
+        "Killed",
+        "Summary",
+        "Id",
+    ]
+    # Unknown tolls read "unknown", never "None".
+    assert "None" not in near.astype(str).to_numpy()
+    assert near["Killed"].map(lambda v: v == "unknown" or v[0].isdigit()).all()
+    assert any("gazetteer point of Safoora Goth" in c.value for c in at.caption)
     at.number_input(key="places_radius_km").set_value(30.0)
     rerun(at)
     assert metric(at, "Events within 30 km of Safoora Goth") == "4"  # T4 in Orangi
+
+
+def test_a_town_as_centre_means_its_area(app_data, boundaries_ready):
+    at = open_page("pages/neighbourhoods.py")
+    options = at.selectbox(key="places_radius_place").options
+    label = next(o for o in options if o.startswith("Gulshan") and "(town" in o)
+    at.selectbox(key="places_radius_place").set_value(label)
+    rerun(at)
+    inside = dataframe_by_key(at, "places_radius_table")
+    # T1-T3 are placed in the town; T4 (Orangi) and the Quetta events are not.
+    assert metric(at, "Events in Gulshan Iqbal Town (town)") == "3"
+    assert sorted(inside["Id"]) == ["T1", "T2", "T3"]
+    assert any("events placed in it" in c.value for c in at.caption)
 
 
 # --- Events -------------------------------------------------------------------------
 
 
 def _download_frames(at: AppTest, downloads: dict) -> dict[str, pd.DataFrame]:
-    """Read back the data behind each download button, by format."""
+    """Read back what each download button gives when clicked, by format.
+
+    The buttons generate their file on click (a deferred download, which
+    AppTest cannot click): read what ``query.export_bytes`` gives for the
+    session's filters, search and sort, the call each button makes.
+    """
+    from footprint.data import query
+
     frames = {}
+    search = at.text_input(key="events_search").value or None
     for button in at.download_button:
-        file_id = re.search(r"/([0-9a-f]+)\.\w+$", button.proto.url).group(1)
-        data, mime, name = downloads[file_id]
         fmt = button.key.removeprefix("events_download_")
-        assert name == f"footprint-events.{fmt}"
-        assert mime == exports.mime_type(fmt)
+        data = query.export_bytes(
+            at.session_state["events_index"],
+            at.session_state["filter_state"],
+            fmt,
+            search=search,
+            order_by=at.selectbox(key="events_sort").value,
+            descending=at.session_state["events_order"] == "desc",
+        )
         reader = {
             "csv": exports.read_csv,
             "geojson": exports.read_geojson,
@@ -409,7 +472,8 @@ def _download_frames(at: AppTest, downloads: dict) -> dict[str, pd.DataFrame]:
 def test_events_table_search_and_downloads(app_data, downloads):
     at = open_page("pages/events.py")
     table = dataframe_by_key(at, "events_table")
-    assert table["event_id"].tolist() == ["T1", "T2", "T3", "T4", "T5", "T6", "T7"]
+    # Newest first by default; every download follows the table's order.
+    assert table["event_id"].tolist() == ["T7", "T6", "T5", "T4", "T3", "T2", "T1"]
     frames = _download_frames(at, downloads)
     assert set(frames) == {"csv", "geojson", "gpkg"}
     for frame in frames.values():
@@ -418,9 +482,9 @@ def test_events_table_search_and_downloads(app_data, downloads):
     at.text_input(key="events_search").input("quetta")
     rerun(at)
     table = dataframe_by_key(at, "events_table")
-    assert table["event_id"].tolist() == ["T5", "T6"]
+    assert table["event_id"].tolist() == ["T6", "T5"]
     for fmt, frame in _download_frames(at, downloads).items():
-        assert frame["event_id"].tolist() == ["T5", "T6"], fmt
+        assert frame["event_id"].tolist() == ["T6", "T5"], fmt
     assert "2 (" in at.download_button(key="events_download_csv").label or "2 events" in (
         at.download_button(key="events_download_csv").label
     )
@@ -431,7 +495,7 @@ def test_events_downloads_carry_exactly_the_filtered_rows(app_data, downloads):
     at.multiselect(key="filter_groups").set_value(["Islamic State"])
     at.date_input(key="filter_date_from").set_value(dt.date(2015, 1, 1))
     rerun(at)
-    expected = ["T3", "T6", "T7"]
+    expected = ["T7", "T6", "T3"]
     assert dataframe_by_key(at, "events_table")["event_id"].tolist() == expected
     frames = _download_frames(at, downloads)
     for fmt, frame in frames.items():
@@ -447,7 +511,10 @@ def test_events_downloads_carry_exactly_the_filtered_rows(app_data, downloads):
 
 def test_selecting_a_row_opens_the_escaped_card(app_data):
     at = open_page("pages/events.py")
-    at.session_state["events_table"] = {"selection": {"rows": [4], "columns": [], "cells": []}}
+    position = dataframe_by_key(at, "events_table")["event_id"].tolist().index("T5")
+    at.session_state["events_table"] = {
+        "selection": {"rows": [position], "columns": [], "cells": []}
+    }
     rerun(at)
     cards = [h.proto.body for h in at.get("html") if "fp-card" in h.proto.body]
     assert len(cards) == 1
@@ -463,14 +530,23 @@ def test_pages_when_no_event_passes_the_filters(app_data, boundaries_ready, page
     at = open_page(page)
     at.number_input(key="filter_min_killed").set_value(10_000)
     rerun(at)
+    # Every page says so and offers a reset, which brings the events back.
+    assert any("No events match the filters" in info.value for info in at.info)
+    prefix = {
+        "pages/timeline.py": "timeline",
+        "pages/groups.py": "groups",
+        "pages/neighbourhoods.py": "places",
+        "pages/events.py": "events",
+    }[page]
     if page == "pages/events.py":
-        assert dataframe_by_key(at, "events_table").empty
-        assert at.download_button(key="events_download_csv").label == "CSV (0 events)"
+        assert not [f for f in at.dataframe if f.key == "events_table"]
+        assert not at.download_button
     elif page == "pages/neighbourhoods.py":
-        assert dataframe_by_key(at, "places_ranked").empty
         assert all(f["events"] == 0 for f in deck_features(at).values())
-    else:
-        assert any("No events pass the filters" in info.value for info in at.info)
+    at.button(key=f"{prefix}_reset").click()
+    rerun(at)
+    assert at.session_state["events_count"] == 7
+    assert not any("No events match the filters" in info.value for info in at.info)
 
 
 # --- the real data, when it is there --------------------------------------------------

@@ -11,13 +11,12 @@ import json
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_filters import sample_events
 
 from footprint import paths
-from footprint.data import schema, store
+from footprint.data import query, schema, store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = PROJECT_ROOT / "app.py"
@@ -74,7 +73,11 @@ def rerun(at: AppTest) -> AppTest:
 
 
 def filtered_ids(at: AppTest) -> list[str]:
-    return sorted(at.session_state["events_filtered"]["event_id"])
+    frame = query.events_frame(
+        at.session_state["events_index"], at.session_state["filter_state"], limit=10**6
+    )
+    assert len(frame) == at.session_state["events_count"]
+    return sorted(frame["event_id"])
 
 
 def shown_count(at: AppTest) -> str:
@@ -111,26 +114,27 @@ def test_every_page_runs_without_exception(app_data, page):
     rerun(at)
     # The shared panel is there on every page, and so is the data.
     assert at.sidebar.multiselect(key="filter_groups") is not None
-    assert len(at.session_state["events_all"]) == 12
+    assert at.session_state["events_total"] == 12
 
 
 def test_first_start_creates_the_store_and_loads_the_seeds(app_data):
     at = run_app()
-    assert len(at.session_state["events_all"]) == 12
+    assert at.session_state["events_total"] == 12
     assert shown_count(at) == "**12 of 12 events**"
     engine = store.make_engine(app_data)
     with engine.connect() as connection:
         assert store.count_events(connection) == 12
     # Starting again changes nothing (the load is idempotent).
     again = run_app()
-    assert len(again.session_state["events_all"]) == 12
+    assert again.session_state["events_total"] == 12
 
 
 def test_session_state_keys_for_the_pages(app_data):
     at = run_app()
     for key in (
-        "events_all",
-        "events_filtered",
+        "events_index",
+        "events_count",
+        "events_total",
         "filter_state",
         "filter_options",
         "filter_summary",
@@ -139,6 +143,8 @@ def test_session_state_keys_for_the_pages(app_data):
         "database_url",
     ):
         assert key in at.session_state, key
+    # No whole-table frame is left in the session: pages ask the shared index.
+    assert "events_all" not in at.session_state and "events_filtered" not in at.session_state
     assert at.session_state["database_url"] == app_data
     assert at.session_state["data_version"][:2] == (app_data, 12)
     assert hash(at.session_state["filter_state"]) is not None
@@ -250,4 +256,5 @@ def test_missing_seed_file_opens_an_empty_store_with_a_warning(tmp_path, monkeyp
     at = run_app()
     assert shown_count(at) == "**0 of 0 events**"
     assert any("seed events were not loaded" in w.value for w in at.sidebar.warning)
-    assert isinstance(at.session_state["events_filtered"], pd.DataFrame)
+    assert isinstance(at.session_state["events_index"], query.EventsIndex)
+    assert at.session_state["events_total"] == at.session_state["events_count"] == 0

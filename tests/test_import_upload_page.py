@@ -104,7 +104,7 @@ def test_viewers_see_only_the_sign_in(database, monkeypatch):
 def test_sign_in_upload_preview_confirm(database, monkeypatch):
     at = signed_in(monkeypatch)
     assert len(at.get("file_uploader")) == 1
-    seed_count = len(at.session_state["events_all"])
+    seed_count = at.session_state["events_total"]
     upload(
         at, "footprint_template_example.csv", (GOOD / "footprint_template_example.csv").read_bytes()
     )
@@ -123,7 +123,7 @@ def test_sign_in_upload_preview_confirm(database, monkeypatch):
     # the app re-reads the store: the new events are in every page's frame
     # (a new session, as AppTest runs only the page after switch_page)
     fresh = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180).run()
-    assert len(fresh.session_state["events_all"]) == seed_count + batch.rows_stored
+    assert fresh.session_state["events_total"] == seed_count + batch.rows_stored
     # the uploader is fresh for the next file
     assert at.get("file_uploader")[0].key == "upload_file_1"
 

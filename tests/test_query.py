@@ -462,3 +462,39 @@ def test_changed_seed_events_rebuild_the_copy(tmp_path):
     assert query.count(index, FilterState(), search="edited seed") == 1
     for got, expected in zip(dump(index), dump(query.EventsIndex.build(engine)), strict=True):
         pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+def test_streamed_exports_equal_the_one_frame_export(loaded, tmp_path, fmt):
+    _, index, reference = loaded
+    state = STATES[4]
+    streamed = tmp_path / f"streamed.{fmt}"
+    written = exports.write_chunks(query.iter_events(index, state, chunk_rows=300), streamed, fmt)
+    expected = filters.apply_filters(reference, state)
+    assert written == len(expected)
+    back = exports.read(streamed, fmt).sort_values("event_id", ignore_index=True)
+    whole = exports.read(exports.write(expected, tmp_path / f"whole.{fmt}", fmt), fmt).sort_values(
+        "event_id", ignore_index=True
+    )
+    pd.testing.assert_frame_equal(plain(back), plain(whole))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (None, None, "month"),
+        (dt.date(2015, 3, 1), dt.date(2015, 3, 20), "day"),
+        (dt.date(2015, 1, 1), dt.date(2015, 9, 1), "week"),
+        (dt.date(2012, 1, 1), dt.date(2015, 9, 1), "month"),
+        (dt.date(2004, 1, 1), dt.date(2015, 9, 1), "quarter"),
+        (dt.date(1990, 1, 1), dt.date(2015, 9, 1), "year"),
+    ],
+)
+def test_the_bin_follows_the_date_range(first, last, expected):
+    assert query.suggested_frequency(first, last) == expected
+
+
+def test_where_clause_is_parameterised_never_interpolated():
+    hostile = "x'); DROP TABLE events; --"
+    where, params = query.where_clause(FilterState(districts=(hostile,), groups=(hostile,)))
+    assert hostile not in where and hostile in params

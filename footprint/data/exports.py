@@ -22,7 +22,9 @@ rows it was given.
 
 :func:`search` gives the rows (and :func:`footprint.views.cards.browse_table` the columns) the Events
 page shows, so that its downloads hold exactly what the table shows;
-:func:`write` is what ``python -m footprint export`` calls.
+:func:`write` writes one frame; :func:`write_chunks` streams frames a chunk at
+a time (``python -m footprint export`` and the Events page's downloads, fed
+by ``footprint.data.query.iter_events``).
 """
 
 from __future__ import annotations
@@ -367,6 +369,95 @@ def to_bytes(frame: pd.DataFrame, format: str) -> bytes:
     buffer = io.BytesIO()
     _WRITERS[key](frame, buffer)
     return buffer.getvalue()
+
+
+def write_chunks(chunks, path_or_buffer: PathOrBuffer, format: str) -> int:
+    """Write events arriving as frames, one chunk at a time, as one export.
+
+    Only one chunk is in memory at a time (``query.iter_events`` yields them),
+    so an export of any size streams to the file: CSV and GeoJSON are written
+    piece by piece, GeoPackage appends each chunk to its layer. The result is
+    the file :func:`write` gives for the concatenated frame.
+
+    Parameters
+    ----------
+    chunks : iterable of DataFrame
+        Typed events frames.
+    path_or_buffer : str, PathLike or binary buffer
+        Where to write (an existing file is replaced).
+    format : str
+        ``csv``, ``geojson`` or ``gpkg``.
+
+    Returns
+    -------
+    int
+        The number of events written.
+    """
+    key = _check_format(format)
+    if key == "gpkg":
+        return _gpkg_chunks(chunks, path_or_buffer)
+    opened = isinstance(path_or_buffer, str | os.PathLike)
+    handle = open(path_or_buffer, "wb") if opened else path_or_buffer  # noqa: SIM115
+    written = 0
+    try:
+        if key == "geojson":
+            handle.write(b'{"type": "FeatureCollection", "features": [')
+        for chunk in chunks:
+            if key == "csv":
+                text = schema.events_to_csv_frame(chunk).to_csv(index=False, header=written == 0)
+                if written == 0 and chunk.empty:
+                    continue
+            else:
+                features = to_geojson_dict(chunk)["features"]
+                text = ", ".join(json.dumps(f, ensure_ascii=False) for f in features)
+                if written and features:
+                    text = ", " + text
+            handle.write(text.encode("utf-8"))
+            written += len(chunk)
+        if key == "csv" and written == 0:
+            handle.write(
+                schema.events_to_csv_frame(schema.empty_events())
+                .to_csv(index=False)
+                .encode("utf-8")
+            )
+        if key == "geojson":
+            handle.write(b"]}")
+    finally:
+        if opened:
+            handle.close()
+    return written
+
+
+def _gpkg_chunks(chunks, path_or_buffer: PathOrBuffer) -> int:
+    import tempfile
+
+    import pyogrio
+
+    if not isinstance(path_or_buffer, str | os.PathLike):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "export.gpkg"
+            written = _gpkg_chunks(chunks, path)
+            path_or_buffer.write(path.read_bytes())
+            return written
+    target = Path(path_or_buffer)
+    target.unlink(missing_ok=True)
+    written = 0
+    for chunk in chunks:
+        if written and chunk.empty:
+            continue
+        pyogrio.write_dataframe(
+            to_geodataframe(chunk),
+            str(target),
+            layer=GPKG_LAYER,
+            driver="GPKG",
+            geometry_type="Point",
+            use_arrow=True,
+            append=written > 0,
+        )
+        written += len(chunk)
+    if not target.exists():
+        to_gpkg(schema.empty_events(), target)
+    return written
 
 
 def file_name(stem: str, format: str) -> str:

@@ -1,26 +1,33 @@
 """The shared filter state, applying it to an events frame, and its URL form.
 
 Pure functions: nothing here imports streamlit. ``app.py`` draws one filter
-panel in the sidebar from :func:`filter_options`, turns the widgets into a
-:class:`FilterState`, applies it with :func:`apply_filters` and keeps the whole
+panel in the sidebar from the options, turns the widgets into a
+:class:`FilterState` and keeps the whole
 state in the page URL through :func:`to_query_params` and
-:func:`from_query_params`, so a copied link opens the same view.
+:func:`from_query_params`, so a copied link opens the same view. The pages
+filter through ``footprint.data.query`` (DuckDB); :func:`apply_filters` is the
+plain pandas reference it is tested against.
 
 Session state shared with the pages
 -----------------------------------
 ``app.py`` runs before every page and leaves these keys in
 ``st.session_state`` for the pages to read (pages never write them):
 
-``events_all``
-    The typed events frame of the whole store (``store.read_events``).
-``events_filtered``
-    ``events_all`` with the shared filters applied, in the store's order
-    (event date, then event id). Every page shows this frame.
+``events_index``
+    The process's one :class:`footprint.data.query.EventsIndex` (a reference
+    shared by every session, never a copy). Pages ask it for what they draw,
+    always bounded: ``query.count``, ``query.events_frame(..., limit=...)``,
+    ``query.period_counts``, ``query.area_counts``, ``query.group_counts``...
+``events_count``
+    How many events pass the shared filters.
+``events_total``
+    How many events the store holds.
 ``filter_state``
-    The :class:`FilterState` that produced ``events_filtered`` (hashable: use
-    it, with ``data_version``, as a ``st.cache_data`` key).
+    The :class:`FilterState` of the panel (hashable: use it, with
+    ``data_version``, as a ``st.cache_data`` key).
 ``filter_options``
-    The choices offered by the panel (:func:`filter_options` of ``events_all``).
+    The choices offered by the panel (``query.filter_options`` of the index,
+    the same as :func:`filter_options` of the whole table).
 ``filter_summary``
     The chips of :func:`describe` for the active filters (empty when none).
 ``filter_problems``

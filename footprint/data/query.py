@@ -17,8 +17,8 @@ batches dropped) and rebuilds from scratch only when the seed events changed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import io
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -690,15 +690,22 @@ def iter_events(
     search: str | None = None,
     chunk_rows: int = 50_000,
     order_by: str = "event_date",
+    descending: bool = False,
 ) -> Iterator[pd.DataFrame]:
-    """Yield every filtered event as typed frames of at most ``chunk_rows`` rows (exports)."""
+    """Yield every filtered event as typed frames of at most ``chunk_rows`` rows (exports).
+
+    Sorted as :func:`events_frame` sorts (so a download follows the table's order).
+    """
+    if order_by not in SORTABLE_COLUMNS:
+        raise ValueError(f"order_by {order_by!r} is not a column one can sort by.")
+    direction = "DESC" if descending else "ASC"
     where, params = _condition(state, search)
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
     cursor = index.cursor().cursor()
     try:
         relation = cursor.sql(
-            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" NULLS LAST, '
-            "e.event_id",
+            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" {direction} '
+            f"NULLS LAST, e.event_id {direction}",
             params=params,
         )
         for record_batch in relation.to_arrow_reader(max(1, int(chunk_rows))):
@@ -708,6 +715,31 @@ def iter_events(
             yield _typed(batch, FRAME_COLUMNS)
     finally:
         cursor.close()
+
+
+def export_bytes(
+    index: EventsIndex,
+    state: FilterState,
+    format: str,
+    *,
+    search: str | None = None,
+    order_by: str = "event_date",
+    descending: bool = False,
+) -> bytes:
+    """Return the export of the filtered (and searched) events, generated chunk by chunk.
+
+    What the Events page's download buttons call when clicked (Streamlit's
+    deferred downloads): nothing is built or kept before the click.
+    """
+    from footprint.data import exports
+
+    buffer = io.BytesIO()
+    exports.write_chunks(
+        iter_events(index, state, search=search, order_by=order_by, descending=descending),
+        buffer,
+        format,
+    )
+    return buffer.getvalue()
 
 
 def filter_options(index: EventsIndex) -> dict:
@@ -856,6 +888,15 @@ def period_counts(
     return frame.sort_values(["period", *extra], ignore_index=True)[columns]
 
 
+def group_period_counts(index: EventsIndex, state: FilterState, freq: str = "year") -> pd.DataFrame:
+    """Return per-period counts under every linked group, and unattributed events under
+    ``filters.NO_GROUP`` (the timeline's small multiples)."""
+    linked = period_counts(index, state, freq, by="linked")
+    primary = period_counts(index, state, freq, by="primary")
+    rest = primary.loc[primary["group"] == NO_GROUP]
+    return pd.concat([linked, rest], ignore_index=True) if len(rest) else linked
+
+
 def largest_attacks(index: EventsIndex, state: FilterState, n: int = 5) -> pd.DataFrame:
     """Return the ``n`` deadliest dated attacks of the filter (as ``charts.largest_attacks``'s input).
 
@@ -881,8 +922,9 @@ def totals(index: EventsIndex, state: FilterState) -> dict:
     """Return the filtered events' count, casualty sums and date span in one scan.
 
     ``killed_low``/``killed_high`` (and injured) sum minimums and maximums
-    (a minimum standing in for a missing maximum); ``*_open`` is True when
-    some event has a minimum but no maximum.
+    (a minimum standing in for a missing maximum); ``*_open`` counts events
+    with a minimum but no maximum, ``*_unknown`` those with neither (the
+    fields of ``profiles.CasualtyRange``).
     """
     where, params = where_clause(state)
     row = (
@@ -892,12 +934,12 @@ def totals(index: EventsIndex, state: FilterState) -> dict:
             SELECT count(*), min(e.event_date), max(e.event_date),
               CAST(coalesce(sum(e.killed_min), 0) AS BIGINT),
               CAST(coalesce(sum(coalesce(e.killed_max, e.killed_min)), 0) AS BIGINT),
-              coalesce(bool_or(e.killed_min IS NOT NULL AND e.killed_max IS NULL), FALSE),
-              count(e.killed_min),
+              count(*) FILTER (WHERE e.killed_min IS NOT NULL AND e.killed_max IS NULL),
+              count(*) FILTER (WHERE e.killed_min IS NULL AND e.killed_max IS NULL),
               CAST(coalesce(sum(e.injured_min), 0) AS BIGINT),
               CAST(coalesce(sum(coalesce(e.injured_max, e.injured_min)), 0) AS BIGINT),
-              coalesce(bool_or(e.injured_min IS NOT NULL AND e.injured_max IS NULL), FALSE),
-              count(e.injured_min),
+              count(*) FILTER (WHERE e.injured_min IS NOT NULL AND e.injured_max IS NULL),
+              count(*) FILTER (WHERE e.injured_min IS NULL AND e.injured_max IS NULL),
               count(*) FILTER (WHERE e.event_date IS NULL)
             FROM events e WHERE {where}
             """,
@@ -912,11 +954,11 @@ def totals(index: EventsIndex, state: FilterState) -> dict:
         "killed_low",
         "killed_high",
         "killed_open",
-        "killed_known",
+        "killed_unknown",
         "injured_low",
         "injured_high",
         "injured_open",
-        "injured_known",
+        "injured_unknown",
         "undated",
     )
     return dict(zip(keys, row, strict=True))
@@ -958,7 +1000,8 @@ def group_counts(index: EventsIndex, state: FilterState) -> pd.DataFrame:
     """Return one row per group linked to a filtered event (and ``NO_GROUP``), most events first.
 
     Columns ``group, events, claimed, attributed, suspected, killed_low,
-    killed_high, killed_open, injured_low, injured_high, injured_open,
+    killed_high, killed_open, killed_unknown, injured_low, injured_high,
+    injured_open, injured_unknown,
     first_event, last_event, districts`` (the top three, as text), computed
     from the ``links`` table.
     """
@@ -990,15 +1033,15 @@ def group_counts(index: EventsIndex, state: FilterState) -> pd.DataFrame:
             SELECT g.grp AS "group", CAST(count(*) AS BIGINT) AS events, {link_counts},
               CAST(coalesce(sum(g.killed_min), 0) AS BIGINT) AS killed_low,
               CAST(coalesce(sum(coalesce(g.killed_max, g.killed_min)), 0) AS BIGINT) AS killed_high,
-              coalesce(bool_or(g.killed_min IS NOT NULL AND g.killed_max IS NULL), FALSE)
+              count(*) FILTER (WHERE g.killed_min IS NOT NULL AND g.killed_max IS NULL)
                 AS killed_open,
-              count(g.killed_min) AS killed_known,
+              count(*) FILTER (WHERE g.killed_min IS NULL AND g.killed_max IS NULL) AS killed_unknown,
               CAST(coalesce(sum(g.injured_min), 0) AS BIGINT) AS injured_low,
               CAST(coalesce(sum(coalesce(g.injured_max, g.injured_min)), 0) AS BIGINT)
                 AS injured_high,
-              coalesce(bool_or(g.injured_min IS NOT NULL AND g.injured_max IS NULL), FALSE)
+              count(*) FILTER (WHERE g.injured_min IS NOT NULL AND g.injured_max IS NULL)
                 AS injured_open,
-              count(g.injured_min) AS injured_known,
+              count(*) FILTER (WHERE g.injured_min IS NULL AND g.injured_max IS NULL) AS injured_unknown,
               min(g.event_date) AS first_event, max(g.event_date) AS last_event,
               coalesce(any_value(t.districts), '') AS districts
             FROM g LEFT JOIN top t ON t.grp = g.grp
@@ -1034,7 +1077,9 @@ def place_counts(
     """Return ``{column}, events`` for the filtered events (of one group), most events first."""
     if column not in PLACE_COLUMNS.values():
         raise ValueError(f"column must be one of {', '.join(PLACE_COLUMNS.values())}")
-    where, params = where_clause(_with_group(state, group))
+    where, params = where_clause(state)
+    extra, more = group_condition(group)
+    where, params = f"{where} AND {extra}", params + more
     frame = (
         index.cursor()
         .execute(
@@ -1049,16 +1094,32 @@ def place_counts(
     return frame
 
 
-def _with_group(state: FilterState, group: str | None) -> FilterState:
-    """Narrow ``state`` to one group (as the group's profile counts it)."""
+def group_condition(group: str | None, alias: str = "e") -> tuple[str, list]:
+    """Return the SQL condition "linked to ``group``" (any link; ``NO_GROUP``: to none)."""
     if group is None:
-        return state
+        return "TRUE", []
     if group == NO_GROUP:
-        return dataclasses.replace(state, groups=(NO_GROUP,), links=())
-    if state.groups and group not in state.groups:
-        # The shared filter leaves this group out only when no event of it passes.
-        return dataclasses.replace(state, groups=(group,), event_types=("__none__",))
-    return dataclasses.replace(state, groups=(group,))
+        return f"{alias}.main_group IS NULL", []
+    return f"{alias}.idx IN (SELECT idx FROM links WHERE group_name = ?)", [group]
+
+
+def group_events(
+    index: EventsIndex, state: FilterState, group: str, *, limit: int = 200
+) -> pd.DataFrame:
+    """Return the latest filtered events linked to ``group`` (at most ``limit``), newest first."""
+    where, params = where_clause(state)
+    extra, more = group_condition(group)
+    select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
+    frame = (
+        index.cursor()
+        .execute(
+            f"SELECT {select} FROM events e WHERE {where} AND {extra} "
+            f"ORDER BY e.event_date DESC NULLS LAST, e.event_id LIMIT {max(0, int(limit))}",
+            params + more,
+        )
+        .df()
+    )
+    return _typed(frame, FRAME_COLUMNS)
 
 
 def within_radius(
@@ -1166,6 +1227,32 @@ def ranked_neighbourhoods(
         "last_event",
     ]
     return frame[columns], total
+
+
+def area_events(
+    index: EventsIndex, state: FilterState, level: str, name: str, *, limit: int = 500
+) -> tuple[pd.DataFrame, int]:
+    """Return the filtered events placed in one town or district (at most ``limit``), and how many.
+
+    Newest first. ``level`` is ``town`` or ``district``; an event is inside
+    when its ``level`` column names the area (as the gazetteer writes it).
+    """
+    if level not in ("town", "district"):
+        raise ValueError(f"level must be town or district, not {level!r}")
+    where, params = where_clause(state)
+    condition = f'{where} AND e."{level}" = ?'
+    args = [*params, name]
+    cursor = index.cursor()
+    total = int(
+        cursor.execute(f"SELECT count(*) FROM events e WHERE {condition}", args).fetchall()[0][0]
+    )
+    select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
+    frame = cursor.execute(
+        f"SELECT {select} FROM events e WHERE {condition} "
+        f"ORDER BY e.event_date DESC NULLS LAST, e.event_id LIMIT {max(0, int(limit))}",
+        args,
+    ).df()
+    return _typed(frame, FRAME_COLUMNS), total
 
 
 def area_members(index: EventsIndex, level: str, name: str) -> int:

@@ -332,6 +332,7 @@ def choropleth(
     boundary: dict | None = None,
     provinces: tuple[str, ...] | None = None,
     selected: tuple[str, ...] = (),
+    counts: pd.DataFrame | None = None,
 ) -> Choropleth:
     """Join per-area counts to boundary polygons and colour them.
 
@@ -354,6 +355,10 @@ def choropleth(
     selected : tuple of str
         Areas (as the events name them) drawn with a heavy outline: those the
         shared filter has chosen.
+    counts : DataFrame, optional
+        Per-area counts already computed (``query.area_counts``, same columns
+        as :func:`area_counts`); ``frame`` may then be None, with ``provinces``
+        given or defaulting to Sindh and Balochistan.
     """
     chosen = {area_key(name) for name in selected}
     if measure not in MEASURES:
@@ -362,13 +367,18 @@ def choropleth(
         from footprint.views import basemap
 
         boundary = basemap.boundary_geojson(LEVELS[level])
-    counts = area_counts(frame, level)
+    if counts is None:
+        counts = area_counts(frame, level)
     by_key = {
         area_key(name): row
         for name, row in zip(counts["name"], counts.to_dict("records"), strict=True)
     }
     if provinces is None:
-        named = {str(p) for p in frame["province"].dropna() if str(p).strip()}
+        named = (
+            {str(p) for p in frame["province"].dropna() if str(p).strip()}
+            if frame is not None
+            else set()
+        )
         provinces = tuple(sorted(named)) or ("Sindh", "Balochistan")
     breaks = class_breaks(counts[measure]) if len(counts) else []
     features = []
@@ -543,6 +553,48 @@ def area_from_selection(event: Mapping | None, layer_id: str = LAYER_ID) -> str 
     properties = first.get("properties", first) if isinstance(first, Mapping) else {}
     name = properties.get("area") or properties.get("name")
     return str(name) if name else None
+
+
+def toll_text(low: object, high: object) -> str:
+    """Return a death toll for a table cell: ``3``, ``3–5``, ``3+`` or ``unknown`` (never None)."""
+    lo = None if low is None or pd.isna(low) else int(low)
+    hi = None if high is None or pd.isna(high) else int(high)
+    if lo is None and hi is None:
+        return "unknown"
+    if lo is None:
+        return f"up to {hi}"
+    if hi is None or hi == lo:
+        return f"{lo}" if hi == lo else f"{lo}+"
+    return f"{lo}–{hi}"
+
+
+def event_rows(frame: pd.DataFrame, distance: bool = False) -> pd.DataFrame:
+    """Return events as the Neighbourhoods page lists them: readable columns, tolls as text.
+
+    Columns ``Date, Place, Neighbourhood, Groups, Killed, Summary, Id`` (and
+    ``km`` first when ``distance`` is True and the frame has ``distance_km``).
+    """
+    out = pd.DataFrame(
+        {
+            "Date": frame["event_date"].dt.strftime("%Y-%m-%d").fillna("date unknown"),
+            "Place": frame["location_text"].astype(object).fillna("").to_numpy(),
+            "Neighbourhood": frame["neighbourhood"].astype(object).fillna("—").to_numpy(),
+            "Groups": frame["perpetrators"].astype(object).fillna("no group named").to_numpy(),
+            "Killed": [
+                toll_text(lo, hi)
+                for lo, hi in zip(frame["killed_min"], frame["killed_max"], strict=True)
+            ],
+            "Summary": frame["summary"].astype(object).fillna("").to_numpy(),
+            "Id": frame["event_id"].astype(object).to_numpy(),
+        }
+    )
+    if distance and "distance_km" in frame.columns:
+        out.insert(0, "km", frame["distance_km"].round(1).to_numpy())
+    return out
+
+
+#: Gazetteer kinds whose radius centre means "events inside the area".
+AREA_KINDS: tuple[str, ...] = ("town", "district")
 
 
 # --- places for the radius filter ----------------------------------------------

@@ -375,3 +375,18 @@ def browse_table(frame: pd.DataFrame) -> pd.DataFrame:
             "event_id": frame["event_id"].astype(object).to_numpy(),
         }
     ).astype({c: "Int64" for c in ("killed_min", "killed_max", "injured_min", "injured_max")})
+
+
+def selected_row(frame: pd.DataFrame, rows: list[int] | None) -> pd.Series | None:
+    """Return the event of a table selection (row positions in ``frame``), or None.
+
+    The Events page's table is built by :func:`browse_table` from ``frame``
+    row for row, so a selected position is the event's position in ``frame``;
+    a stale position (the page changed under the selection) selects nothing.
+    """
+    if not rows:
+        return None
+    position = int(rows[0])
+    if not 0 <= position < len(frame):
+        return None
+    return frame.iloc[position]

@@ -36,7 +36,15 @@ MEASURES: dict[str, str] = {
     "casualties": "Killed and injured (reported minimum)",
 }
 #: Period lengths a timeline can be binned by -> pandas period alias.
-FREQUENCIES: dict[str, str] = {"month": "M", "quarter": "Q", "year": "Y"}
+FREQUENCIES: dict[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+#: Axis label format of each bin length: a short range labels days, a long one years.
+AXIS_FORMATS: dict[str, str] = {
+    "day": "%d %b",
+    "week": "%d %b",
+    "month": "%b %Y",
+    "quarter": "%Y",
+    "year": "%Y",
+}
 #: The name of the timeline's interval selection (the key in Streamlit's payload).
 BRUSH = "timeline_brush"
 #: The field the brush projects on.
@@ -164,7 +172,13 @@ def period_counts(
     table = values.groupby(keys, as_index=False, sort=True)[list(COUNT_COLUMNS)].sum()
     for column in COUNT_COLUMNS:
         table[column] = table[column].astype("int64")
-    label_format = {"month": "%b %Y", "quarter": "%Y", "year": "%Y"}[freq]
+    label_format = {
+        "day": "%d %b %Y",
+        "week": "Week of %d %b %Y",
+        "month": "%b %Y",
+        "quarter": "%Y",
+        "year": "%Y",
+    }[freq]
     table["label"] = table["start"].dt.strftime(label_format)
     if freq == "quarter":
         table["label"] = "Q" + table["start"].dt.quarter.astype(str) + " " + table["label"]
@@ -227,6 +241,7 @@ def timeline_chart(
     freq: str = "month",
     annotate: int = 5,
     height: int = 320,
+    table: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Return stacked bars of events (or casualties) per period by main group.
 
@@ -250,6 +265,10 @@ def timeline_chart(
         How many of the deadliest attacks to label (0 for none).
     height : int
         The chart's height in pixels; it takes the container's width.
+    table : DataFrame, optional
+        The bins already counted (``query.period_counts(..., by="primary")``);
+        ``frame`` then only needs to hold the attacks to label
+        (``query.largest_attacks``).
 
     Raises
     ------
@@ -258,7 +277,7 @@ def timeline_chart(
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
-    table = period_counts(frame, freq=freq, by="primary")
+    table = period_counts(frame, freq=freq, by="primary") if table is None else table.copy()
     table["bar_end"] = _bar_end(table) if len(table) else []
     domain, colours = group_domain(table["group"]) if len(table) else ([], [])
     order = {name: i for i, name in enumerate(domain)}
@@ -268,7 +287,11 @@ def timeline_chart(
         f"{BRUSH_FIELD}:T",
         title=None,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%Y", labelOverlap=True, tickCount="year"),
+        axis=alt.Axis(
+            format=AXIS_FORMATS[freq],
+            labelOverlap=True,
+            **({"tickCount": "year"} if freq in ("quarter", "year") else {}),
+        ),
     )
     tooltip = [
         alt.Tooltip("label:N", title="Period"),
@@ -381,6 +404,7 @@ def small_multiples_chart(
     freq: str = "year",
     columns: int = 3,
     max_groups: int = 12,
+    linked: pd.DataFrame | None = None,
 ) -> alt.FacetChart:
     """Return one small bar chart per group (every linked group), sharing axes.
 
@@ -399,11 +423,17 @@ def small_multiples_chart(
         Panels per row.
     max_groups : int
         The most panels drawn.
+    linked : DataFrame, optional
+        The per-group bins already counted (every linked group, and
+        :data:`profiles.UNATTRIBUTED`), as ``query.group_period_counts`` gives them.
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
-    linked = period_counts(frame, freq=freq, by="linked")
-    unlinked_rows = set(range(len(frame))) - set(profiles.event_groups(frame)["row"])
+    if linked is None:
+        linked = period_counts(frame, freq=freq, by="linked")
+        unlinked_rows = set(range(len(frame))) - set(profiles.event_groups(frame)["row"])
+    else:
+        unlinked_rows = set()
     if unlinked_rows:
         rest = period_counts(frame.iloc[sorted(unlinked_rows)], freq=freq, by=None)
         rest["group"] = profiles.UNATTRIBUTED
@@ -421,7 +451,11 @@ def small_multiples_chart(
                 "period:T",
                 title=None,
                 scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%Y", labelOverlap=True),
+                axis=alt.Axis(
+                    format=AXIS_FORMATS[freq],
+                    labelOverlap=True,
+                    **({"tickCount": "year"} if freq in ("quarter", "year") else {}),
+                ),
             ),
             x2="bar_end:T",
             y=alt.Y(f"{measure}:Q", title=MEASURES[measure]),

@@ -311,6 +311,99 @@ def group_table(events: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.
     return table.sort_values(["events", "group"], ascending=[False, True], ignore_index=True)
 
 
+def _range(row, kind: str) -> CasualtyRange:
+    return CasualtyRange(
+        low=int(row[f"{kind}_low"]),
+        high=int(row[f"{kind}_high"]),
+        open_ended=int(row[f"{kind}_open"]),
+        unknown=int(row[f"{kind}_unknown"]),
+    )
+
+
+def group_table_from_counts(
+    counts: pd.DataFrame, groups: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return :func:`group_table`'s frame from per-group counts (``query.group_counts``).
+
+    Same columns and order as :func:`group_table`, without a pass over the events.
+    """
+    groups = groups if groups is not None else load_groups()
+    kinds = dict(zip(groups.get("name", []), groups.get("kind", []), strict=False))
+    rows = []
+    for row in counts.to_dict("records"):
+        name = row["group"]
+        killed, injured = _range(row, "killed"), _range(row, "injured")
+        rows.append(
+            {
+                "group": name,
+                "kind": str(
+                    kinds.get(name) or ("unattributed" if name == UNATTRIBUTED else "unknown")
+                ),
+                "events": int(row["events"]),
+                **{link: int(row[link]) for link in schema.LINKS},
+                "killed": str(killed),
+                "injured": str(injured),
+                "killed_min": killed.low,
+                "killed_max": killed.high,
+                "first_event": row["first_event"] if pd.notna(row["first_event"]) else None,
+                "last_event": row["last_event"] if pd.notna(row["last_event"]) else None,
+                "districts": row["districts"],
+            }
+        )
+    columns = [
+        "group",
+        "kind",
+        "events",
+        *schema.LINKS,
+        "killed",
+        "injured",
+        "killed_min",
+        "killed_max",
+        "first_event",
+        "last_event",
+        "districts",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def profile_from_counts(
+    name: str,
+    row: dict,
+    groups: pd.DataFrame,
+    places: dict[str, pd.DataFrame],
+    event_frame: pd.DataFrame,
+) -> GroupProfile:
+    """Return a group's profile from its row of ``query.group_counts``.
+
+    ``places`` holds the ``district``, ``town`` and ``neighbourhood`` counts
+    (``query.place_counts``); ``event_frame`` a bounded frame of its latest events.
+    """
+    info = groups.loc[groups["name"] == name]
+    record = info.iloc[0].to_dict() if not info.empty else {}
+    links = {link: int(row[link]) for link in schema.LINKS if int(row[link])}
+    first = row.get("first_event")
+    last = row.get("last_event")
+    return GroupProfile(
+        name=name,
+        kind=str(record.get("kind") or ("unattributed" if name == UNATTRIBUTED else "unknown")),
+        aliases=aliases_of(groups, name),
+        description=str(record.get("description") or ""),
+        events=int(row["events"]),
+        links=links,
+        killed=_range(row, "killed"),
+        injured=_range(row, "injured"),
+        first_event=first if first is not None and pd.notna(first) else None,
+        last_event=last if last is not None and pd.notna(last) else None,
+        districts=places["district"],
+        towns=places["town"],
+        neighbourhoods=places["neighbourhood"],
+        event_frame=event_frame,
+        colour=palette.hex_colour(
+            palette.UNATTRIBUTED if name == UNATTRIBUTED else palette.group_colour(name)
+        ),
+    )
+
+
 # --- affiliation network ----------------------------------------------------
 
 
@@ -327,6 +420,7 @@ def affiliation_network(
     groups: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     seed: int = 7,
+    counts: dict[str, int] | None = None,
 ) -> Network:
     """Return the groups of ``group_links.csv`` as nodes and its rows as edges.
 
@@ -340,6 +434,9 @@ def affiliation_network(
         When given, each node carries the number of events linked to it.
     seed : int
         The layout's random seed, so the drawing is the same on every run.
+    counts : dict, optional
+        ``{group: events}`` already counted (``query.group_event_counts``),
+        used instead of ``events``.
 
     Returns
     -------
@@ -361,8 +458,8 @@ def affiliation_network(
     graph.add_nodes_from(order)
     graph.add_edges_from(zip(edges["source_group"], edges["target_group"], strict=True))
     positions = _layout(graph, order, seed)
-    counts: dict[str, int] = {}
-    if events is not None and not events.empty:
+    counts = dict(counts or {})
+    if not counts and events is not None and not events.empty:
         counts = event_groups(events).groupby("group")["event_id"].nunique().to_dict()
     kinds = dict(zip(groups.get("name", []), groups.get("kind", []), strict=False))
     nodes = pd.DataFrame(
