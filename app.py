@@ -24,9 +24,19 @@ from footprint.views.wording import plural
 # and the app must work offline.
 st.set_page_config(layout="wide", page_title="Footprint", page_icon="🗺️")
 
+MAP_PAGE = st.Page(
+    "pages/map.py", title="Map", icon=":material/map:", url_path="map-home", default=True
+)
+
+
+def _map_alias() -> None:
+    """``/map``: the Map page is served at the root, so a typed or shared /map link goes there."""
+    st.switch_page(MAP_PAGE, query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
 PAGES = {
     "Explore": [
-        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map", default=True),
+        MAP_PAGE,
         st.Page(
             "pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"
         ),
@@ -49,6 +59,7 @@ PAGES = {
             "pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"
         ),
         st.Page("pages/batches.py", title="Batches", icon=":material/history:", url_path="batches"),
+        st.Page(_map_alias, title="Map", url_path="map", visibility="hidden"),
     ],
 }
 
@@ -200,25 +211,31 @@ def filter_panel(options: dict, initial: FilterState) -> FilterState:
     sidebar = st.sidebar
     humanise = filters.humanise
     with sidebar.expander("When and who", expanded=True):
-        left, right = st.columns(2)
-        left.date_input(
-            "From",
-            value=initial.date_from,
-            min_value=EARLIEST_DATE,
-            max_value=dt.date.today(),
-            key="filter_date_from",
-            format="YYYY-MM-DD",
-            help="Keep events that may have happened on or after this day.",
+        # One field per row, so the whole date shows; the calendar's range is
+        # the data's (it opens at the data's years, not at today).
+        earliest = (
+            min(d for d in (options.get("date_min"), initial.date_from, initial.date_to) if d)
+            if (options.get("date_min") or initial.date_from or initial.date_to)
+            else EARLIEST_DATE
         )
-        right.date_input(
-            "To",
-            value=initial.date_to,
-            min_value=EARLIEST_DATE,
-            max_value=dt.date.today(),
-            key="filter_date_to",
-            format="YYYY-MM-DD",
-            help="Keep events that may have happened on or before this day.",
+        latest = (
+            max(d for d in (options.get("date_max"), initial.date_from, initial.date_to) if d)
+            if (options.get("date_max") or initial.date_from or initial.date_to)
+            else dt.date.today()
         )
+        for name, label, help_text in (
+            ("date_from", "From", "Keep events that may have happened on or after this day."),
+            ("date_to", "To", "Keep events that may have happened on or before this day."),
+        ):
+            st.date_input(
+                label,
+                value=getattr(initial, name),
+                min_value=earliest,
+                max_value=latest,
+                key=WIDGET_KEYS[name],
+                format="YYYY-MM-DD",
+                help=help_text + f" The data runs from {earliest} to {latest}.",
+            )
         st.multiselect(
             "Groups",
             options["groups"],

@@ -8,6 +8,7 @@ self-contained HTML file.
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.runtime.pages_manager import PagesManager
 
 if "events_index" not in st.session_state:
@@ -140,6 +141,8 @@ controls[3].download_button(
     on_click="ignore",
 )
 
+components.html(briefing.presenter_script(), height=0)
+
 step = current_step()
 if st.query_params.get("step") != str(step):
     st.query_params["step"] = str(step)
@@ -158,7 +161,7 @@ with map_column:
             ),
         ),
         key="briefing_deck",
-        height=620,
+        height=briefing.MAP_HEIGHT,
         alt=f"Map centred on event {step} of {total}",
     )
 with card_column:

@@ -1,33 +1,30 @@
 """Map page: where the filtered events happened, by group, with their uncertainty.
 
-Clicking an event opens its card. The view preset (``view=``) and the open
-card (``event=``) live in the URL beside the shared filters.
+A click on an event opens its card; a click on a stack or on a city/province
+marker lists its events in the side panel, each with a button to its card.
+Above ``mapview.AGGREGATE_THRESHOLD`` filtered events the map draws H3
+hexagons and the largest attacks instead. The view preset (``view=``) and the
+open card (``event=``) live in the URL beside the shared filters.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.runtime.pages_manager import PagesManager
 
-if "events_index" not in st.session_state:
+if "filter_state" not in st.session_state:
     # A fresh server answers its first request for a page in the legacy
     # pages/ mode, without app.py; switch that mode off and run the entry point.
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-from footprint.data import query
-from footprint.views import basemap, cards, mapview
+from footprint.data import hexbins
+from footprint.views import basemap, cards, mapview, palette
 
-#: The most events drawn as single markers (the largest attacks first).
-MAP_EVENT_LIMIT = 5000
-
-events = query.events_frame(
-    st.session_state["events_index"],
-    st.session_state["filter_state"],
-    limit=MAP_EVENT_LIMIT,
-    order_by="killed_size",
-    descending=True,
-)
+index = st.session_state.get("events_index")  # the query layer's shared DuckDB copy
+filter_state = st.session_state["filter_state"]
+version = st.session_state["data_version"]
 
 if "map_view_initial" not in st.session_state:
     # The URL's preset, read once; it reaches the widget as its default (values
@@ -42,6 +39,52 @@ if "map_view_initial" not in st.session_state:
 def cached_records(data_version: tuple, filter_state, _events) -> list[dict]:
     """The map records of the filtered events, cached per data version and filters."""
     return mapview.event_records(_events)
+
+
+def filter_sql() -> tuple[str, list]:
+    """The shared filters as SQL on the query layer's ``events`` table."""
+    from footprint.data import query
+
+    return query.where_clause(filter_state, "e")
+
+
+@st.cache_data(show_spinner="Binning the events…", max_entries=32)
+def cached_aggregate(data_version: tuple, filter_state, preset: str):
+    """Hexagons, places, largest attacks and group colours of a filter (SQL, cached)."""
+    where, params = filter_sql()
+    cursor = index.cursor()
+    resolution = hexbins.fitting_resolution(
+        cursor, where, params, mapview.VIEW_PRESETS[preset].h3_resolution
+    )
+    return (
+        resolution,
+        hexbins.hexagons(cursor, where, params, resolution),
+        hexbins.area_markers(cursor, where, params),
+        hexbins.largest_events(cursor, where, params, mapview.LARGEST_ATTACKS),
+        palette.frequent_group_colours(hexbins.group_counts(cursor, where, params)),
+    )
+
+
+def filtered_events(limit: int):
+    """The filtered events, at most ``limit`` (from the query layer when it is there)."""
+    if index is None:
+        return st.session_state["events_filtered"]
+    from footprint.data import query
+
+    return query.events_frame(index, filter_state, limit=limit)
+
+
+def reset_all_filters() -> None:
+    """Clear the shared filters (the empty state's button): widgets and URL."""
+    for key in [k for k in st.session_state if str(k).startswith("filter_")]:
+        del st.session_state[key]
+    for key in [k for k in st.query_params if k not in ("view",)]:
+        del st.query_params[key]
+
+
+def open_event(event_id: str) -> None:
+    """Open one listed event's card (a list button's callback)."""
+    st.session_state["map_open_event"] = event_id
 
 
 st.title("Map")
@@ -69,6 +112,13 @@ with side_column:
             presence=left.checkbox(
                 "Militant presence", True, key="map_layer_presence", persist_state="session"
             ),
+            area_events=left.checkbox(
+                "City/province only",
+                True,
+                key="map_layer_areas",
+                persist_state="session",
+                help="Events known only to a city or a province, one marker per place.",
+            ),
             density=left.checkbox(
                 "Density", False, key="map_layer_density", persist_state="session"
             ),
@@ -89,8 +139,29 @@ with side_column:
 if st.query_params.get("view") != preset:
     st.query_params["view"] = preset
 
-records = cached_records(st.session_state["data_version"], st.session_state["filter_state"], events)
-deck = mapview.build_deck(events, preset, layer_choices, records=records)
+if index is not None:
+    matching = int(st.session_state.get("events_count", 0))
+else:
+    matching = len(st.session_state["events_filtered"])
+aggregate = index is not None and matching > mapview.AGGREGATE_THRESHOLD
+if aggregate:
+    resolution, hexes, areas, largest, colours = cached_aggregate(version, filter_state, preset)
+    events = largest
+    records = mapview.event_records(largest, colours)
+    deck = mapview.build_aggregate_deck(
+        hexes, areas, largest, colours, preset, layer_choices, resolution=resolution
+    )
+    marks = None
+    layer_rows = {
+        "largest": [],
+        "areas": mapview.area_rows(areas, colours) if layer_choices.area_events else [],
+    }
+else:
+    events = filtered_events(mapview.AGGREGATE_THRESHOLD)
+    records = cached_records(version, filter_state, events)
+    marks = mapview.map_marks(records, layer_choices)
+    layer_rows = marks.layer_rows()
+    deck = mapview.build_deck(events, preset, layer_choices, records=records)
 
 with map_column:
     chart_state = st.pydeck_chart(
@@ -101,36 +172,98 @@ with map_column:
         height=mapview.MAP_HEIGHT,
         alt="Map of the filtered events",
     )
+    components.html(mapview.TOOLTIP_CLOSER_HTML, height=0)
     if not basemap.available():
         st.warning(
             "The boundary files are missing, so the map has no base: run "
             "`python -m footprint data`."
         )
     counts = mapview.map_counts(events)
-    st.caption(
-        f"{counts['events']:,} event{'s' if counts['events'] != 1 else ''}: "
-        f"{counts['mapped']:,} on the map, of which "
-        f"{counts['approximate']:,} are placed only roughly (drawn as discs covering where they "
-        f"may be); {counts['unmapped']:,} have no coordinates. "
-        "Boundaries © OpenStreetMap contributors (ODbL); Karachi towns: UN OCHA."
-    )
+    if aggregate:
+        st.caption(
+            f"**{matching:,} events match the filters: too many to draw one by one, so the map "
+            f"shows hexagons** (H3 resolution {resolution}) "
+            f"coloured by events, the {len(largest):,} deadliest events as markers and the "
+            "events known only to a city or province as one marker per place. Narrow the "
+            f"filters (dates, group, district) below {mapview.AGGREGATE_THRESHOLD:,} events to "
+            "see every event."
+        )
+    elif matching == 0:
+        st.info("No events match the filters.", icon=":material/filter_alt_off:")
+        st.button("Reset filters", key="map_reset_filters", on_click=reset_all_filters)
+    if not aggregate:
+        st.caption(
+            f"{counts['events']:,} event{'s' if counts['events'] != 1 else ''}: "
+            f"{counts['mapped']:,} on the map, of which {counts['area_only']:,} "
+            f"{'is' if counts['area_only'] == 1 else 'are'} known only to "
+            f"a city or province (one marker per place); {counts['unmapped']:,} "
+            f"ha{'s' if counts['unmapped'] == 1 else 've'} no coordinates. "
+            "Boundaries © OpenStreetMap contributors (ODbL); Karachi towns: UN OCHA."
+        )
 
-selected = mapview.selected_event_id(chart_state)
-if selected:
-    if st.query_params.get("event") != selected:
-        st.query_params["event"] = selected
-elif st.session_state.get("map_had_selection") and "event" in st.query_params:
-    del st.query_params["event"]
-st.session_state["map_had_selection"] = bool(selected)
-event_id = selected or st.query_params.get("event")
+# What the click picked: a new pick replaces the listing or card; the same pick
+# (the chart keeps it across reruns) leaves what a list button opened.
+selection = mapview.map_selection(chart_state, layer_rows)
+if selection != st.session_state.get("map_last_selection"):
+    st.session_state["map_last_selection"] = selection
+    st.session_state["map_listing"] = selection if selection and selection.kind != "event" else None
+    st.session_state["map_open_event"] = (
+        selection.key if selection and selection.kind == "event" else None
+    )
+    if selection is None and "event" in st.query_params:
+        del st.query_params["event"]
+event_id = st.session_state.get("map_open_event") or (
+    None if st.session_state.get("map_listing") else st.query_params.get("event")
+)
+if event_id and st.query_params.get("event") != event_id:
+    st.query_params["event"] = event_id
+listing = st.session_state.get("map_listing")
 
 with side_column:
+    if listing:
+        if aggregate and listing.kind == "area":
+            listed = hexbins.area_events(
+                index.cursor(), *filter_sql(), listing.key, mapview.LIST_LIMIT + 1
+            )
+        else:
+            listed = mapview.events_at(events, listing)
+        title = (
+            mapview.area_label(listing.key, len(listed))
+            if listing.kind == "area"
+            else f"{len(listed):,} events at this point"
+        )
+        with st.container(border=True, key="map_listing_panel"):
+            st.markdown(f"**{cards.escape_markdown(title)}**")
+            shown = listed.sort_values("event_date", na_position="last").head(mapview.LIST_LIMIT)
+            with st.container(height=min(60 + 44 * len(shown), 330), border=False):
+                for row in shown.itertuples(index=False):
+                    st.button(
+                        cards.list_label(row._asdict()),
+                        key=f"map_list_{row.event_id}",
+                        on_click=open_event,
+                        args=(row.event_id,),
+                        width="stretch",
+                        type="primary" if row.event_id == event_id else "secondary",
+                    )
+            if len(listed) > len(shown):
+                st.caption(
+                    f"The first {len(shown):,} of {len(listed):,}, by date: narrow the filters "
+                    "(dates, group) to list the others."
+                )
     if event_id:
         match = events[events["event_id"] == event_id]
+        if not len(match) and listing:
+            match = listed[listed["event_id"] == event_id]
         if len(match):
             st.html(cards.event_card_html(match.iloc[0]))
         else:
             st.info(f"Event {event_id} is hidden by the filters.")
+    elif not listing:
+        st.info(
+            "Click a marker on the map to open its card, or a numbered marker to list its events.",
+            icon=":material/touch_app:",
+        )
+    if aggregate:
+        st.html(mapview.aggregate_legend_html(hexes, areas, largest, colours, preset))
     else:
-        st.info("Click an event on the map to open its card.", icon=":material/touch_app:")
-    st.html(mapview.legend_html(events, layer_choices))
+        st.html(mapview.legend_html(events, layer_choices, preset, records=records))

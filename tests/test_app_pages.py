@@ -215,7 +215,9 @@ def test_deck_spec_follows_the_filters(app_data):
     ids = [layer["id"] for layer in spec["layers"]]
     for expected in ("boundary-provinces", "uncertainty", "arrests", "presence", "attacks"):
         assert expected in ids
-    assert layer_ids(spec, "attacks") == ["t-01", "t-02", "t-05", "t-08", "t-10"]
+    assert layer_ids(spec, "attacks") == [
+        "t-01", "t-02", "t-03", "t-05", "t-06", "t-08", "t-10", "t-12",
+    ]  # fmt: skip
     at.multiselect(key="filter_groups").set_value(["Al Qaeda"])
     rerun(at)
     spec = deck_spec(at)

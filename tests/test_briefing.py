@@ -70,7 +70,7 @@ def test_the_map_flies_to_each_event(events):
     assert current["data"] == [{"event_id": "t-05", "lon": 67.02, "lat": 30.199}]
     # Every event stays on the map for context.
     attacks = next(layer for layer in spec["layers"] if layer["id"] == "attacks")
-    assert len(attacks["data"]) == 5
+    assert len(attacks["data"]) == 8
     # A province-level event is shown wide, not as if it were a street corner.
     province = json.loads(briefing.briefing_deck(ordered, 12).to_json())["initialViewState"]
     assert province["zoom"] == briefing.FOCUS_ZOOM_OUTSIDE_KARACHI["province"] < view["zoom"]
@@ -109,7 +109,7 @@ def test_export_is_self_contained(events):
     assert "1 of 12" in html and "12 of 12" in html
     assert "Groups: Islamic State" in html and "made 2026-01-02 03:04" in html
     # Sources are there, and upload text is escaped.
-    assert "001_d50ba9a2f3eb9e63.txt, lines 4-18" in html
+    assert "Kashmir Observer, 2015-06, lines 4-18" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
@@ -190,3 +190,13 @@ def test_briefing_with_no_events():
     at.switch_page("pages/briefing.py")
     rerun(at)
     assert any("No events match" in info.value for info in at.info)
+
+
+def test_overview_map_labels_never_overlap():
+    placed: list[tuple[float, float, float, float]] = []
+    spots = [briefing.label_spot(100, 100, briefing.label_width("12"), placed) for _ in range(6)]
+    assert spots[:4] == [(108, 92), (108, 120), (100 - 8 - 20, 92), (100 - 8 - 20, 120)]
+    assert spots[4:] == [None, None]
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            assert a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3]

@@ -102,10 +102,14 @@ def test_titles(events):
 
 
 def test_sources_name_document_and_lines(events):
+    # Seed documents by their title, outlet and date (seeds/*.yaml), not the hashed file name.
     assert cards.sources(event(events, "t-03")) == [
-        "001_d50ba9a2f3eb9e63.txt, lines 4-18",
-        "002_7e387616d233ec26.txt, line 9",
+        "“Karachi bus attack points to growing IS influences”, AFP via Kashmir Observer, "
+        "2015-06, lines 4-18",
+        "“IS emerging in Karachi?”, Pakistan Today, 2015-05, line 9",
     ]
+    # A file that is no seed document keeps its name.
+    assert cards.sources({"source_ref": "upload.csv:7"}) == ["upload.csv, line 7"]
 
 
 def test_card_shows_every_part(events):
@@ -119,7 +123,7 @@ def test_card_shows_every_part(events):
     assert "located to neighbourhood, not an exact point" in text
     assert "Islamic State (claimed)" in text and "Lashkar-e-Jhangvi (suspected)" in text
     assert "45 killed, injured: unknown" in text
-    assert "001_d50ba9a2f3eb9e63.txt, lines 4-18" in text
+    assert "Kashmir Observer, 2015-06, lines 4-18" in text
     # The accent is the claimant's palette colour (Islamic State: indigo).
     assert "--fp-accent:#332288" in html
 

@@ -38,8 +38,15 @@ def test_layer_checkboxes_switch_layers():
     assert "density" in ids and "boundary-districts" not in ids
     assert layer_ids(spec, "attacks") == []
     assert layer_ids(spec, "arrests") == ["t-11"]
-    # Attacks placed roughly go with the attacks layer; the town-level presence stays.
-    assert layer_ids(spec, "uncertainty") == ["t-04", "t-07"]
+    # The town-level presence stays, with its ring; the city-level arrest is an area marker.
+    assert layer_ids(spec, "presence") == ["t-07"]
+    assert [
+        row["uncertainty_m"]
+        for row in next(item for item in spec["layers"] if item["id"] == "uncertainty")["data"]
+    ] == [3000.0]
+    assert [
+        row["key"] for row in next(item for item in spec["layers"] if item["id"] == "areas")["data"]
+    ] == ["city|Karachi"]
     assert spec["mapStyle"] == "__MAP_STYLE__"
 
 
@@ -69,7 +76,7 @@ def test_card_of_a_filtered_out_event_says_so():
 def test_without_a_selection_the_page_invites_a_click():
     at = run_app()
     assert card_html(at) is None
-    assert any("Click an event" in info.value for info in at.info)
+    assert any("Click a marker" in info.value for info in at.info)
 
 
 def test_legend_follows_the_filters():
@@ -87,4 +94,6 @@ def test_legend_follows_the_filters():
 def test_counts_caption():
     at = run_app({"province": "Balochistan"})
     caption = next(c.value for c in at.caption if "on the map" in c.value)
-    assert caption.startswith("3 events: 3 on the map, of which 2 are placed only roughly")
+    assert caption.startswith(
+        "3 events: 3 on the map, of which 1 is known only to a city or province"
+    )

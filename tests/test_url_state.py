@@ -14,6 +14,7 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
 )
 
 from footprint.data import filters
+from footprint.views import mapview
 
 # AppTest must run app.py on every run, as a server does (see conftest).
 pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")
@@ -98,7 +99,8 @@ def test_view_preset_lives_in_the_url():
     at = run_app({"view": "balochistan"})
     assert at.session_state["map_view"] == "balochistan"
     view = deck_spec(at)["initialViewState"]
-    assert (view["latitude"], view["longitude"]) == (28.55, 65.75)
+    preset = mapview.VIEW_PRESETS["balochistan"]
+    assert (view["latitude"], view["longitude"]) == (preset.latitude, preset.longitude)
     at.session_state["map_view"] = "both"
     rerun(at)
     assert at.query_params["view"] == "both"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,51 @@ FOCUS_ZOOM_OUTSIDE_KARACHI: dict[str, float] = {
     "city": 8.3,
     "province": 6.3,
 }
+#: Height of the briefing map (px): with the sidebar collapsed it fills a
+#: 1920x1080 projector's screen beside the card.
+MAP_HEIGHT = 760
+#: Keys a presenter's clicker sends, and the button each presses.
+NEXT_KEYS = ("ArrowRight", "PageDown", " ")
+PREVIOUS_KEYS = ("ArrowLeft", "PageUp")
+#: A script for a zero-height component on the briefing page: it binds the
+#: clicker's keys to the Next and Previous buttons (unless the focus is in a
+#: field or the slider, which use the arrows themselves) and collapses the
+#: sidebar once, when the page opens, so the projector shows map and card.
+PRESENTER_HTML = """<script>
+(function () {
+  const doc = window.parent.document;
+  const next = %(next)s, previous = %(previous)s;
+  if (!doc.fpBriefingKeys) {
+    doc.fpBriefingKeys = true;
+    doc.addEventListener("keydown", (event) => {
+      if (!doc.querySelector(".st-key-briefing_next")) { return; }
+      const active = doc.activeElement;
+      if (active && (active.matches("input, textarea, select, [contenteditable]") ||
+                     active.getAttribute("role") === "slider")) { return; }
+      const key = next.includes(event.key) ? "next" : previous.includes(event.key) ? "previous" : null;
+      if (!key || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      const button = doc.querySelector(".st-key-briefing_" + key + " button");
+      if (button && !button.disabled) { event.preventDefault(); button.click(); }
+    }, true);
+  }
+  const sidebar = doc.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+  if (sidebar && !window.fpCollapsed) {
+    window.fpCollapsed = true;  // once each time the page is opened, not on every step
+    const collapse = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (collapse) { collapse.click(); }
+  }
+})();
+</script>"""
+
+
+def presenter_script() -> str:
+    """Return :data:`PRESENTER_HTML` with the key lists filled in."""
+    return PRESENTER_HTML % {
+        "next": json.dumps(list(NEXT_KEYS)),
+        "previous": json.dumps(list(PREVIOUS_KEYS)),
+    }
+
+
 #: Duration of the flight between two events, in milliseconds.
 FLIGHT_MS = 1800
 #: Karachi's extent (lon/lat): events inside get a detail map in the export.
@@ -161,6 +207,7 @@ def briefing_deck(
         extra_layers=[highlight_layer(event)],
         records=records,
         boundary_dir=boundary_dir,
+        height=MAP_HEIGHT,
     )
 
 
@@ -395,12 +442,17 @@ def svg_map(
             at_point: dict[tuple, list] = {}
             for i in range(len(points)):
                 at_point.setdefault((round(x[i], 1), round(y[i], 1)), []).append(labels[i])
+            placed: list[tuple[float, float, float, float]] = []
             for (px, py), numbers_here in at_point.items():
                 text = ", ".join(str(n) for n in numbers_here[:3])
                 if len(numbers_here) > 3:
                     text = f"{numbers_here[0]}, {numbers_here[1]} +{len(numbers_here) - 2}"
+                spot = label_spot(px, py, label_width(text), placed)
+                if spot is None:
+                    continue  # no free spot: the marker's tooltip still names its events
+                lx, ly = spot
                 marks.append(
-                    f'<text x="{px + 8:.1f}" y="{py - 8:.1f}" font-size="15" '
+                    f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="15" '
                     'font-family="Helvetica, Arial, sans-serif" font-weight="bold" fill="#111" '
                     'stroke="#fff" stroke-width="3" paint-order="stroke">'
                     f"{html.escape(text)}</text>"
@@ -412,6 +464,36 @@ def svg_map(
         f'<rect width="100%" height="100%" fill="#e8e8e4"/>'
         f"{''.join(layers)}{''.join(marks)}</svg>"
     )
+
+
+#: Height of an overview-map label (px, 15 px bold type).
+LABEL_HEIGHT = 16
+
+
+def label_width(text: str) -> float:
+    """Return the approximate width of an overview-map label (px)."""
+    return 9.0 * len(text) + 2
+
+
+def label_spot(
+    x: float, y: float, width: float, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float] | None:
+    """Return where a label of a point at ``(x, y)`` goes without overlapping ``placed`` ones.
+
+    Tries the four corners around the point (above right first); the chosen
+    box ``(left, top, right, bottom)`` is appended to ``placed``. Returns the
+    text's ``(x, baseline y)``, or None when every corner is taken.
+    """
+    for dx, dy in ((8, -8), (8, 20), (-8 - width, -8), (-8 - width, 20)):
+        left, baseline = x + dx, y + dy
+        box = (left, baseline - LABEL_HEIGHT + 3, left + width, baseline + 3)
+        if all(
+            box[2] <= other[0] or box[0] >= other[2] or box[3] <= other[1] or box[1] >= other[3]
+            for other in placed
+        ):
+            placed.append(box)
+            return left, baseline
+    return None
 
 
 def _legend(frame: pd.DataFrame) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pandas as pd
 
@@ -35,8 +36,10 @@ CARD_CSS = """
   margin-right: 0.3em; vertical-align: baseline; border: 1px solid #333;}
 .fp-card .fp-summary {margin: 0.5em 0;}
 .fp-card .fp-sources {font-size: 0.85em; color: #333; margin: 0.3em 0 0 0; padding-left: 1.2em;}
-.fp-card.fp-large {font-size: 1.45rem; border-left-width: 14px; padding: 1.1rem 1.4rem;}
-.fp-card.fp-large h3 {font-size: 1.3em;}
+.fp-card.fp-large {font-size: 28px; border-left-width: 14px; padding: 1.1rem 1.4rem;}
+.fp-card.fp-large h3 {font-size: 1.25em;}
+.fp-card.fp-large dt, .fp-card.fp-large dd, .fp-card.fp-large p {font-size: 28px;}
+.fp-card.fp-large .fp-precision, .fp-card.fp-large .fp-approx {font-size: 1em;}
 .fp-card.fp-large .fp-sources {font-size: 0.75em;}
 .fp-card .fp-sources-title {font-weight: 600; font-size: 0.9em; margin-top: 0.4em;}
 """
@@ -210,6 +213,27 @@ def event_title(event: Mapping) -> str:
     return f"{what} at {where}" if event_type != "militant_presence" else f"{what} in {where}"
 
 
+_MARKDOWN_SPECIALS = "\\[]*_`:$<>#~|{}"
+
+
+def escape_markdown(text: str) -> str:
+    """Return text that Streamlit's markdown (button labels, captions) shows as written."""
+    for char in _MARKDOWN_SPECIALS:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def list_label(event: Mapping) -> str:
+    """Return one line for an event in a list (a map stack's side panel), markdown-escaped.
+
+    ``2014-06-08 · Suicide bombing at Jinnah Airport · 36 killed``.
+    """
+    when = _timestamp(event.get("event_date"))
+    day = when.date().isoformat() if when is not None else "date unknown"
+    toll = casualty_label(event.get("killed_min"), event.get("killed_max"), "killed")
+    return escape_markdown(f"{day} · {event_title(event)} · {toll}")
+
+
 def groups_label(event: Mapping) -> str:
     """Return the linked groups as plain text: ``Islamic State (claimed); ...``."""
     try:
@@ -239,8 +263,35 @@ def _groups_html(event: Mapping) -> str:
     return "<br>".join(items)
 
 
+@lru_cache(maxsize=1)
+def source_documents() -> dict[str, str]:
+    """Return how each coded seed document is cited: ``{file name: '“Title”, Outlet, 2015-03'}``.
+
+    Read once from ``seeds/*.yaml`` (title, outlet and date of each document),
+    so cards name a source by what it is, not by its hashed file name.
+    """
+    from footprint.importers import seeds
+
+    try:
+        documents = seeds.read_seed_documents()
+    except (OSError, seeds.SeedError):
+        return {}
+    cited = {}
+    for document in documents:
+        source = document.source
+        parts = [f"“{source['title']}”" if source.get("title") else document.file_name]
+        parts += [str(source[k]) for k in ("outlet", "published") if source.get(k)]
+        cited[document.file_name] = ", ".join(parts)
+    return cited
+
+
 def sources(event: Mapping) -> list[str]:
-    """Return the event's sources, one per entry: ``001_d50b.txt, lines 4-18``."""
+    """Return the event's sources, one per entry: ``“The Al Qaeda footprint”, 2015-03, lines 4-18``.
+
+    A seed document is named by its title, outlet and date; an upload by its
+    file name and line.
+    """
+    titles = source_documents()
     refs = []
     for part in (_text(event.get("source_ref")) or "").split(";"):
         part = part.strip()
@@ -249,7 +300,7 @@ def sources(event: Mapping) -> list[str]:
         document, _, lines = part.rpartition(":")
         if document and lines and any(ch.isdigit() for ch in lines):
             noun = "lines" if any(ch in lines for ch in "-–,") else "line"
-            part = f"{document}, {noun} {lines}"
+            part = f"{titles.get(document, document)}, {noun} {lines}"
         refs.append(part)
     source_id = _text(event.get("source_id"))
     if not refs and source_id:

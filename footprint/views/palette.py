@@ -64,3 +64,40 @@ def legend(groups: list[str]) -> list[tuple[str, str]]:
     )
     items = [(g, hex_colour(group_colour(g))) for g in ordered]
     return items
+
+
+#: How many groups of the current filter get their own colour on the map.
+MAP_DISTINCT_GROUPS = len(TOL_MUTED)
+
+
+def frequent_group_colours(
+    counts: dict[str, int], limit: int = MAP_DISTINCT_GROUPS
+) -> dict[str, tuple[int, int, int]]:
+    """Return distinct colours for the ``limit`` most frequent groups of a filter.
+
+    Parameters
+    ----------
+    counts : dict
+        Events per group (the most strongly linked group of each event).
+    limit : int
+        How many groups get a colour of their own; the rest are "other
+        groups" (:data:`OTHER`).
+
+    Returns
+    -------
+    dict
+        ``{group: rgb}`` for the most frequent groups, ties broken by name.
+        A group of :data:`PRIMARY_GROUPS` keeps its usual colour (the one the
+        charts use) when it is among them; the others take the colours left
+        free, so no two groups on the map share one.
+    """
+    ranked = sorted((g for g in counts if g), key=lambda g: (-counts[g], g))[:limit]
+    assigned: dict[str, tuple[int, int, int]] = {}
+    for group in ranked:
+        if group in PRIMARY_GROUPS and PRIMARY_GROUPS.index(group) < len(TOL_MUTED):
+            assigned[group] = TOL_MUTED[PRIMARY_GROUPS.index(group)]
+    free = [colour for colour in TOL_MUTED if colour not in assigned.values()]
+    for group in ranked:
+        if group not in assigned:
+            assigned[group] = free.pop(0)
+    return {group: assigned[group] for group in ranked}

@@ -1,0 +1,241 @@
+"""The aggregated map's data: H3 hexagons, city/province markers and the largest attacks, in SQL.
+
+Above ``mapview.AGGREGATE_THRESHOLD`` filtered events the map stops drawing
+one marker per event. These functions ask the query layer's DuckDB tables
+(``events``, see ``footprint.data.query``) for what it draws instead; every
+figure is computed by DuckDB on columns, never by a Python loop over events,
+and every result is bounded by the number of hexagons, places or ``limit``.
+
+Each function takes a cursor and a filter as SQL: ``where`` is a boolean
+expression on ``events AS e`` with positional ``?`` parameters, as
+``query.where_clause(state, "e")`` returns it.
+
+Events known only to a city or a province (``precision_rank`` 4 or 5, or no
+precision) are left out of the hexagons: their point is a city centre, and
+binning them would paint the centre's hexagon with a whole city's events. They
+are gathered per place by :func:`area_markers`, as on the single-event map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from footprint.data import schema
+
+#: H3 resolutions the ``events`` table holds a cell column for (``h3_4`` ... ``h3_8``).
+RESOLUTIONS: tuple[int, ...] = (4, 5, 6, 7, 8)
+#: ``precision_rank`` from which an event is known only to a city or a province.
+AREA_RANK = schema.GEO_PRECISIONS.index("city")
+#: How many groups a hexagon's tooltip names.
+TOP_GROUPS = 3
+
+_PLACED = f"(e.precision_rank IS NOT NULL AND e.precision_rank < {AREA_RANK})"
+_AREA = f"(e.precision_rank IS NULL OR e.precision_rank >= {AREA_RANK})"
+_LOCATED = "(e.latitude IS NOT NULL AND e.longitude IS NOT NULL)"
+
+
+def _cell_column(resolution: int) -> str:
+    if resolution not in RESOLUTIONS:
+        raise ValueError(
+            f"H3 resolution {resolution!r} has no cell column; use one of {RESOLUTIONS}."
+        )
+    return f"h3_{resolution}"
+
+
+def hexagons(cursor, where: str, params: Sequence, resolution: int) -> pd.DataFrame:
+    """Return one row per H3 cell holding finely placed filtered events.
+
+    Parameters
+    ----------
+    cursor : duckdb.DuckDBPyConnection
+        A cursor on the query layer's DuckDB (``EventsIndex.cursor()``).
+    where, params : str, sequence
+        The filter as SQL on ``events AS e`` (``query.where_clause``).
+    resolution : int
+        One of :data:`RESOLUTIONS` (the view preset's).
+
+    Returns
+    -------
+    DataFrame
+        ``hex`` (the cell as H3's hexadecimal string, as deck.gl's
+        H3HexagonLayer reads it), ``events``, ``killed`` (sum of the lower
+        bounds, else the upper), ``toll_unknown`` (events with no count),
+        ``first_day``, ``last_day``, ``dominant_group`` (None when none is
+        named) and ``top_groups`` (``"Islamic State (40), Al Qaeda (12)"``),
+        busiest cells first.
+    """
+    cell = _cell_column(resolution)
+    sql = f"""
+        WITH f AS (
+            SELECT e.{cell} AS cell, e.main_group, e.killed_min, e.killed_max, e.day_start
+            FROM events AS e
+            WHERE ({where}) AND e.{cell} IS NOT NULL AND {_PLACED}
+        ),
+        per_group AS (
+            SELECT cell, main_group, count(*) AS n,
+                   row_number() OVER (
+                       PARTITION BY cell ORDER BY count(*) DESC, main_group NULLS LAST
+                   ) AS rank
+            FROM f GROUP BY cell, main_group
+        ),
+        tops AS (
+            SELECT cell,
+                   max(main_group) FILTER (WHERE rank = 1) AS dominant_group,
+                   string_agg(coalesce(main_group, 'no group named') || ' (' || n || ')', ', '
+                              ORDER BY rank) FILTER (WHERE rank <= {TOP_GROUPS}) AS top_groups,
+                   count(*) AS group_count
+            FROM per_group GROUP BY cell
+        )
+        SELECT printf('%x', f.cell) AS hex,
+               count(*) AS events,
+               coalesce(sum(coalesce(f.killed_min, f.killed_max)), 0) AS killed,
+               count(*) FILTER (WHERE f.killed_min IS NULL AND f.killed_max IS NULL)
+                   AS toll_unknown,
+               min(f.day_start) AS first_day,
+               max(f.day_start) AS last_day,
+               any_value(t.dominant_group) AS dominant_group,
+               any_value(t.top_groups) AS top_groups,
+               any_value(t.group_count) AS group_count
+        FROM f JOIN tops AS t USING (cell)
+        GROUP BY f.cell
+        ORDER BY events DESC, hex
+    """
+    frame = cursor.execute(sql, list(params)).df()
+    for column in ("events", "killed", "toll_unknown", "group_count"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+_AREA_KEY_SQL = """
+    CASE WHEN e.geo_precision IN ('city', 'province') THEN e.geo_precision ELSE 'unknown' END
+    || '|' ||
+    coalesce(
+        CASE WHEN e.geo_precision = 'city' THEN coalesce(e.city, e.province)
+             ELSE coalesce(e.province, e.city) END,
+        e.location_text, 'an unknown place'
+    )
+"""
+
+
+def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
+    """Return one row per city or province holding filtered events known only to it.
+
+    Columns: ``area_key`` (``"city|Karachi"``, as ``mapview.area_keys``),
+    ``lon``, ``lat`` (the place's most common point), ``events``, ``killed``,
+    ``toll_unknown``, ``dominant_group`` and ``top_groups``; the largest first.
+    """
+    sql = f"""
+        WITH f AS (
+            SELECT {_AREA_KEY_SQL} AS area_key,
+                e.longitude, e.latitude, e.main_group, e.killed_min, e.killed_max
+            FROM events AS e
+            WHERE ({where}) AND {_LOCATED} AND {_AREA}
+        ),
+        per_group AS (
+            SELECT area_key, main_group, count(*) AS n,
+                   row_number() OVER (
+                       PARTITION BY area_key ORDER BY count(*) DESC, main_group NULLS LAST
+                   ) AS rank
+            FROM f GROUP BY area_key, main_group
+        ),
+        tops AS (
+            SELECT area_key,
+                   max(main_group) FILTER (WHERE rank = 1) AS dominant_group,
+                   string_agg(coalesce(main_group, 'no group named') || ' (' || n || ')', ', '
+                              ORDER BY rank) FILTER (WHERE rank <= {TOP_GROUPS}) AS top_groups
+            FROM per_group GROUP BY area_key
+        )
+        SELECT f.area_key,
+               mode(round(f.longitude, 5)) AS lon,
+               mode(round(f.latitude, 5)) AS lat,
+               count(*) AS events,
+               coalesce(sum(coalesce(f.killed_min, f.killed_max)), 0) AS killed,
+               count(*) FILTER (WHERE f.killed_min IS NULL AND f.killed_max IS NULL)
+                   AS toll_unknown,
+               any_value(t.dominant_group) AS dominant_group,
+               any_value(t.top_groups) AS top_groups
+        FROM f JOIN tops AS t USING (area_key)
+        GROUP BY f.area_key
+        ORDER BY events DESC, f.area_key
+    """
+    frame = cursor.execute(sql, list(params)).df()
+    for column in ("events", "killed", "toll_unknown"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+#: The columns of the largest events that the map's records read.
+EVENT_COLUMNS = (
+    "event_id", "event_date", "date_start", "date_end", "date_precision", "event_type",
+    "attack_type", "suicide", "location_text", "neighbourhood", "town", "district", "city",
+    "province", "latitude", "longitude", "geo_precision", "perpetrators", "killed_min",
+    "killed_max", "injured_min", "injured_max", "source_ref",
+)  # fmt: skip
+
+
+def largest_events(cursor, where: str, params: Sequence, limit: int) -> pd.DataFrame:
+    """Return the ``limit`` deadliest finely placed filtered events (known tolls only).
+
+    The aggregated map draws them as single markers over the hexagons. Ties
+    go to the earlier event, then the event id, so the choice is stable.
+    """
+    columns = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+    sql = f"""
+        SELECT {columns}
+        FROM events AS e
+        WHERE ({where}) AND {_LOCATED} AND {_PLACED}
+              AND coalesce(e.killed_min, e.killed_max) IS NOT NULL
+        ORDER BY coalesce(e.killed_min, e.killed_max) DESC, e.day_start, e.event_id
+        LIMIT ?
+    """
+    frame = cursor.execute(sql, [*params, int(limit)]).df()
+    return schema.coerce_events(frame) if len(frame) else frame
+
+
+def group_counts(cursor, where: str, params: Sequence) -> dict[str, int]:
+    """Return filtered events per main group (for the map's distinct colours)."""
+    sql = f"""
+        SELECT e.main_group, count(*) AS n FROM events AS e
+        WHERE ({where}) AND e.main_group IS NOT NULL
+        GROUP BY e.main_group
+    """
+    return {str(group): int(n) for group, n in cursor.execute(sql, list(params)).fetchall()}
+
+
+def area_events(cursor, where: str, params: Sequence, area_key: str, limit: int) -> pd.DataFrame:
+    """Return the first ``limit`` filtered events (by date) of one city/province marker."""
+    columns = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+    sql = f"""
+        SELECT {columns} FROM events AS e
+        WHERE ({where}) AND {_LOCATED} AND {_AREA} AND ({_AREA_KEY_SQL}) = ?
+        ORDER BY e.day_start NULLS LAST, e.event_id
+        LIMIT ?
+    """
+    frame = cursor.execute(sql, [*params, area_key, int(limit)]).df()
+    return schema.coerce_events(frame) if len(frame) else frame
+
+
+#: Most hexagons the map receives: about 330 bytes of deck JSON each, so the
+#: hexagon layer stays near 2 MB however the events spread.
+MAX_CELLS = 6000
+
+
+def fitting_resolution(
+    cursor, where: str, params: Sequence, preferred: int, max_cells: int = MAX_CELLS
+) -> int:
+    """Return ``preferred``, or the finest coarser resolution with at most ``max_cells`` cells.
+
+    One SQL pass counts the distinct cells of every resolution at once.
+    """
+    _cell_column(preferred)
+    coarser = [r for r in RESOLUTIONS if r <= preferred]
+    counts = ", ".join(f"count(DISTINCT e.h3_{r})" for r in coarser)
+    row = cursor.execute(
+        f"SELECT {counts} FROM events AS e WHERE ({where}) AND {_PLACED}", list(params)
+    ).fetchone()
+    for resolution, cells in sorted(zip(coarser, row, strict=True), reverse=True):
+        if cells <= max_cells:
+            return resolution
+    return coarser[0]
