@@ -35,11 +35,13 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+# SCALE_ARGS narrows the scale benchmark, e.g. SCALE_ARGS="--sizes 10000,100000 --skip-browser".
 bench: data
 	$(PY) benchmarks/geocoder.py
 	$(PY) benchmarks/filters.py
 	$(PY) benchmarks/imports.py
 	$(PY) benchmarks/extraction.py
+	$(PY) benchmarks/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) data/boundaries data/footprint.db tests/artifacts

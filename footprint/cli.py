@@ -129,6 +129,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from footprint.data import store
+    from footprint.importers import synth
+
+    engine = store.make_engine(args.database_url)
+    try:
+        result = synth.store_synthetic(engine, args.rows, seed=args.seed)
+    except synth.SynthError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(json.dumps(result.as_dict()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m footprint``."""
     parser = argparse.ArgumentParser(
@@ -182,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--database-url", default=None)
     export.set_defaults(handler=_cmd_export)
+
+    synth = commands.add_parser(
+        "synth", help="fill the store with synthetic events (one undoable batch) for scale tests"
+    )
+    synth.add_argument("--rows", type=int, required=True, help="how many events to generate")
+    synth.add_argument(
+        "--seed", type=int, default=0, help="random seed (the same seed, the same rows)"
+    )
+    synth.add_argument("--database-url", default=None)
+    synth.set_defaults(handler=_cmd_synth)
     return parser
 
 

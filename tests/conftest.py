@@ -187,8 +187,17 @@ def postgres_url():
 # --- Streamlit server and Chromium ----------------------------------------
 
 
-def start_streamlit(database_url: str, port: int | None = None, env_extra: dict | None = None):
-    """Start ``streamlit run app.py`` on 127.0.0.1; return (process, base URL)."""
+def start_streamlit(
+    database_url: str,
+    port: int | None = None,
+    env_extra: dict | None = None,
+    app_root: Path = PROJECT_ROOT,
+):
+    """Start ``streamlit run app.py`` on 127.0.0.1; return (process, base URL).
+
+    ``app_root`` is the checkout whose ``app.py`` is served (the benchmark
+    serves an older commit's beside this one).
+    """
     port = port or free_port()
     env = dict(os.environ, FOOTPRINT_DATABASE_URL=database_url, **(env_extra or {}))
     process = subprocess.Popen(
@@ -197,7 +206,7 @@ def start_streamlit(database_url: str, port: int | None = None, env_extra: dict 
             "-m",
             "streamlit",
             "run",
-            str(PROJECT_ROOT / "app.py"),
+            str(app_root / "app.py"),
             "--server.port",
             str(port),
             "--server.address",
@@ -209,7 +218,7 @@ def start_streamlit(database_url: str, port: int | None = None, env_extra: dict 
             "--server.fileWatcherType",
             "none",
         ],
-        cwd=PROJECT_ROOT,
+        cwd=app_root,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
