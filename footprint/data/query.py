@@ -245,7 +245,13 @@ class EventsIndex:
                     ).scalars()
                 }
                 seeds = _read_store_rows(connection, "batch_id IS NULL")
-                touched = self._load(connection, None, None)
+                # Only the batches seen as live: one stored meanwhile comes with the next refresh.
+                touched = self._load(
+                    connection,
+                    f"batch_id IS NULL OR batch_id IN {_id_list(sorted(live))}",
+                    sorted(live),
+                    full=True,
+                )
             self._merge_sources(touched, everything=True)
             con.execute("COMMIT")
         except Exception:
@@ -255,7 +261,9 @@ class EventsIndex:
         self._batches = live
         self.version = version
 
-    def _load(self, connection, where: str | None, batches: list[int] | None) -> set[str]:
+    def _load(
+        self, connection, where: str | None, batches: list[int], full: bool = False
+    ) -> set[str]:
         """Append the store's events matching ``where`` with their links and merged sources.
 
         Returns the event ids whose ``source_ref`` must be recomputed.
@@ -264,9 +272,12 @@ class EventsIndex:
         stage_columns = ", ".join(f'"{c}" {_sql_type(c)}' for c in STORE_COLUMNS)
         con.execute(f"CREATE OR REPLACE TEMP TABLE stage (idx INTEGER, {stage_columns})")
         casts = ", ".join(f'CAST("{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
-        for chunk in _arrow_chunks(connection, where):
+        chunks = _arrow_chunks(connection, where)
+        for chunk in chunks:
             first = self._next_idx
             self._next_idx += chunk.num_rows
+            if isinstance(chunk, pa.RecordBatch):
+                chunk = pa.Table.from_batches([chunk])
             con.register("stage_chunk", chunk)
             con.execute(
                 f"INSERT INTO stage SELECT {first} + row_number() OVER () - 1, {casts} "
@@ -318,7 +329,7 @@ class EventsIndex:
             """
         )
         touched = set()
-        sources = _read_sources(connection, batches)
+        sources = _read_sources(connection, batches, include_unbatched=full)
         if len(sources):
             start = int(
                 con.execute("SELECT coalesce(max(seq) + 1, 0) FROM merged_sources").fetchall()[0][0]
@@ -485,14 +496,13 @@ def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
         cursor.close()
 
 
-def _read_sources(connection, batches: list[int] | None) -> pd.DataFrame:
+def _read_sources(connection, batches: list[int], include_unbatched: bool) -> pd.DataFrame:
+    column = store.event_sources.c.batch_id
     query = sa.select(
-        store.event_sources.c.event_id,
-        store.event_sources.c.source_ref,
-        store.event_sources.c.batch_id,
+        store.event_sources.c.event_id, store.event_sources.c.source_ref, column
+    ).where(
+        sa.or_(column.in_(batches), column.is_(None)) if include_unbatched else column.in_(batches)
     )
-    if batches is not None:
-        query = query.where(store.event_sources.c.batch_id.in_(batches))
     frame = pd.read_sql(query, connection)
     return frame.astype({"event_id": object, "source_ref": object}).assign(
         batch_id=pd.to_numeric(frame["batch_id"], errors="coerce").astype("Int64")
