@@ -27,9 +27,10 @@ import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import sqlalchemy as sa
 
-from footprint.data import schema, store
+from footprint.data import schema, sqlite_arrow, store
 from footprint.data.filters import NO_GROUP, PLACE_COLUMNS, FilterState
 
 #: Columns read from the store's ``events`` table, in order.
@@ -447,11 +448,79 @@ def _arrow_type(column: str, dialect: str) -> pa.DataType:
     return pa.string()
 
 
+def _sentinel_literal(column: str) -> str:
+    """A literal of the column's type, for the first row SQLite's ADBC driver infers types from."""
+    if column in schema.FLOAT_COLUMNS:
+        return "0.5"
+    if column in schema.COUNT_COLUMNS or column in ("batch_id", "suicide"):
+        return "0"
+    return "'x'"
+
+
+def _adbc_sql(connection, sql: str) -> Iterator[pa.Table] | None:
+    """Stream ``sql`` through an ADBC driver as Arrow batches, or None when none applies.
+
+    ADBC hands the rows over as Arrow columns from C, without a Python object
+    per value. SQLite's driver runs in a child process
+    (:mod:`footprint.data.sqlite_arrow` says why); PostgreSQL's in this one.
+    """
+    url = connection.engine.url
+    dialect = connection.dialect.name
+    if dialect == "sqlite" and url.database and url.database != ":memory:":
+        if not sqlite_arrow.available():
+            return None
+        return (
+            pa.Table.from_batches([batch])
+            for batch in sqlite_arrow.read_batches(url.database, sql, READ_CHUNK_ROWS)
+        )
+    if dialect != "postgresql":
+        return None
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+    except ImportError:
+        return None
+    raw = adbc.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+    def batches() -> Iterator[pa.Table]:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql)
+            for batch in cursor.fetch_record_batch():
+                yield pa.Table.from_batches([batch])
+        finally:
+            cursor.close()
+            raw.close()
+
+    return batches()
+
+
 def _arrow_chunks(connection, where: str | None) -> Iterator[pa.Table]:
-    """Yield the store's events as Arrow tables, a chunk at a time, through the DBAPI cursor."""
+    """Yield the store's events as Arrow tables, a chunk at a time.
+
+    Through ADBC where its driver is installed (SQLite files, PostgreSQL),
+    else through the DBAPI cursor.
+    """
     dialect = connection.dialect.name
     columns = ", ".join(f'"{c}"' for c in STORE_COLUMNS)
     sql = f"SELECT {columns} FROM events" + (f" WHERE {where}" if where else "")
+    if dialect == "sqlite":
+        # SQLite's ADBC driver infers each column's type from the first rows
+        # it sees, and a column that starts with NULLs would be taken for an
+        # integer: a first row of literals of the right types settles it.
+        literals = ", ".join(f'{_sentinel_literal(c)} AS "{c}"' for c in STORE_COLUMNS)
+        fast = _adbc_sql(
+            connection, f"SELECT 1 AS _sentinel, {literals} UNION ALL SELECT 0, * FROM ({sql})"
+        )
+    else:
+        fast = _adbc_sql(connection, sql)
+    if fast is not None:
+        for table in fast:
+            if "_sentinel" in table.column_names:
+                keep = pa.compute.equal(table["_sentinel"], 0)
+                table = table.filter(keep).drop_columns(["_sentinel"])
+            if table.num_rows:
+                yield table
+        return
     types = [_arrow_type(c, dialect) for c in STORE_COLUMNS]
     raw = connection.connection.dbapi_connection
     cursor = raw.cursor()
@@ -477,6 +546,23 @@ def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
     )
     if where:
         sql += f" WHERE eg.event_id IN (SELECT event_id FROM events WHERE {where})"
+    if connection.dialect.name == "sqlite":
+        # The first-row literals settle the column types (see _arrow_chunks).
+        fast = _adbc_sql(
+            connection,
+            "SELECT 1 AS _sentinel, 'x' AS event_id, 'x' AS group_name, 'x' AS link "
+            f"UNION ALL SELECT 0, * FROM ({sql})",
+        )
+    else:
+        fast = _adbc_sql(connection, sql)
+    if fast is not None:
+        for table in fast:
+            if "_sentinel" in table.column_names:
+                table = table.filter(pa.compute.equal(table["_sentinel"], 0))
+                table = table.drop_columns(["_sentinel"])
+            if table.num_rows:
+                yield table.rename_columns(["event_id", "group_name", "link"])
+        return
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)
