@@ -93,6 +93,17 @@ def _use_app(app_root: Path, database_url: str) -> None:
 
 
 def _peak_rss() -> int:
+    """This process's peak resident set, in bytes.
+
+    ``VmHWM`` belongs to the address space, which ``exec`` replaces;
+    ``getrusage``'s ``ru_maxrss`` survives ``exec`` on Linux, so a child of a
+    large parent would report the parent's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
