@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import sqlalchemy as sa
 
-from footprint.data import schema, sqlite_arrow, store
+from footprint.data import exports, schema, sqlite_arrow, store
 from footprint.data.filters import NO_GROUP, PLACE_COLUMNS, FilterState
 
 #: Columns read from the store's ``events`` table, in order.
@@ -49,21 +49,8 @@ SORTABLE_COLUMNS: tuple[str, ...] = (
     "precision_rank",
     "batch_id",
 )
-#: Columns the text search looks in (as ``exports.search``).
-SEARCH_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "summary",
-    "location_text",
-    "neighbourhood",
-    "town",
-    "district",
-    "city",
-    "province",
-    "perpetrators",
-    "attack_type",
-    "target_type",
-    "source_ref",
-)
+#: Columns the text search looks in: those of ``exports.search``, the pandas reference.
+SEARCH_COLUMNS: tuple[str, ...] = exports.SEARCH_COLUMNS
 #: Timeline bin lengths -> DuckDB ``date_trunc`` part.
 FREQUENCIES: dict[str, str] = {
     "day": "day",
@@ -155,14 +142,7 @@ class EventsIndex:
                 return False
             with engine.connect() as connection:
                 version = tuple(store.data_version(connection))
-                live = {
-                    int(b)
-                    for b in connection.execute(
-                        sa.select(store.batches.c.batch_id).where(
-                            store.batches.c.undone_at.is_(None)
-                        )
-                    ).scalars()
-                }
+                live = _live_batches(connection)
                 seeds = _read_store_rows(connection, "batch_id IS NULL")
             if _fingerprint(seeds) != self._seed_fingerprint:
                 self._rebuild(engine)
@@ -237,14 +217,7 @@ class EventsIndex:
             self._next_idx = 0
             with engine.connect() as connection:
                 version = tuple(store.data_version(connection))
-                live = {
-                    int(b)
-                    for b in connection.execute(
-                        sa.select(store.batches.c.batch_id).where(
-                            store.batches.c.undone_at.is_(None)
-                        )
-                    ).scalars()
-                }
+                live = _live_batches(connection)
                 seeds = _read_store_rows(connection, "batch_id IS NULL")
                 # Only the batches seen as live: one stored meanwhile comes with the next refresh.
                 touched = self._load(
@@ -416,6 +389,12 @@ class EventsIndex:
             WHERE event_id IN (SELECT DISTINCT event_id FROM merged_sources)
             """
         )
+
+
+def _live_batches(connection) -> set[int]:
+    """Return the ids of the store's batches that are not undone."""
+    query = sa.select(store.batches.c.batch_id).where(store.batches.c.undone_at.is_(None))
+    return {int(b) for b in connection.execute(query).scalars()}
 
 
 def _id_list(values: Sequence[int]) -> str:
