@@ -144,6 +144,7 @@ def test_a_process_sees_what_another_stored_without_a_restart(
     # An analyst uploads through B's page.
     b.goto(f"{base_b}/upload")
     b.wait_for_selector(IDLE, timeout=90_000)
+    b.get_by_role("textbox", name="Your name").fill("Teams Test")
     b.get_by_label("Analyst password").fill(PASSWORD)
     b.get_by_role("button", name="Sign in").click()
     b.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(
