@@ -9,15 +9,19 @@ with no deck.gl error for any viewer.
 
 from __future__ import annotations
 
-import csv
-import io
-import subprocess
-
 import pytest
-from conftest import start_streamlit
-from test_browser_upload import GROUP, event_counts, group_pixels, wait_until_idle
-
-from footprint.data import schema
+from browser_steps import (
+    DECK_CANVAS,
+    choose_upload,
+    confirm_upload,
+    event_counts,
+    group_pixels,
+    open_karachi_map,
+    serving,
+    sign_in,
+    template_csv,
+)
+from test_browser_upload import GROUP
 
 pytestmark = pytest.mark.browser
 
@@ -28,36 +32,21 @@ MONTH = {"from": "1999-04-01", "to": "1999-04-30"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser, boundaries_ready):
     database = tmp_path_factory.mktemp("browser-hostile") / "store.db"
-    process, base = start_streamlit(
-        f"sqlite:///{database}", env_extra={"FOOTPRINT_ANALYST_PASSWORD": PASSWORD}
-    )
-    try:
-        context = browser.new_context()
-        first = context.new_page()
-        first.goto(base + "/")
-        wait_until_idle(first)
-        context.close()
+    with serving(
+        f"sqlite:///{database}", browser, {"FOOTPRINT_ANALYST_PASSWORD": PASSWORD}
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def hostile_file() -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(schema.EVENT_COLUMNS), lineterminator="\n")
-    writer.writeheader()
     rows = [
         (24.93, 67.06, f"{GROUP} (claimed)", "test place 1"),
         (24.90, 67.12, f"{GROUP} (claimed)", "test place 2"),
         (24.96, 67.03, "@@=x (claimed)", "test place 3"),
         (24.95, 67.05, f"{GROUP} (claimed)", "@@#Nothing.here"),
     ]
-    for n, (lat, lon, perpetrators, place) in enumerate(rows, start=1):
-        writer.writerow(
+    return template_csv(
+        [
             {
                 "event_id": f"hostile-{n}",
                 "event_date": f"1999-04-{10 + n}",
@@ -76,13 +65,9 @@ def hostile_file() -> bytes:
                 "summary": "@@=summary text" if n == 3 else "a test row",
                 "source_id": "browser-hostile-test",
             }
-        )
-    return out.getvalue().encode()
-
-
-def open_map(page, base: str) -> None:
-    page.goto(f"{base}/?view=karachi&from={MONTH['from']}&to={MONTH['to']}")
-    wait_until_idle(page)
+            for n, (lat, lon, perpetrators, place) in enumerate(rows, start=1)
+        ]
+    )
 
 
 def test_the_map_still_draws_after_an_upload_holding_deck_expressions(
@@ -90,33 +75,24 @@ def test_the_map_still_draws_after_an_upload_holding_deck_expressions(
 ):
     console = []
     page.on("console", lambda message: console.append(message.text))
-    open_map(page, server)
+    open_karachi_map(page, server, MONTH)
     shown_before, total_before = event_counts(page)
-    pixels_before = group_pixels(page)
+    pixels_before = group_pixels(page, GROUP)
 
-    page.goto(f"{server}/upload")
-    wait_until_idle(page)
-    page.get_by_role("textbox", name="Your name").fill("Browser Analyst")
-    page.get_by_label("Analyst password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_until_idle(page)
+    sign_in(page, server, PASSWORD)
     file = tmp_path / "april-1999.csv"
     file.write_bytes(hostile_file())
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(file))
-    page.get_by_text("recognised as Footprint template").wait_for(timeout=90_000)
-    wait_until_idle(page)
+    choose_upload(page, file)
     # the preview map draws; the @@ rows are refused with the fix
-    assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() >= 1
+    assert page.locator(DECK_CANVAS).count() >= 1
     page.screenshot(path=str(artifacts_dir / "hostile_upload_preview.png"), full_page=True)
-    page.get_by_role("button", name="Confirm and store").click()
-    page.get_by_text("Stored batch 1: 2 events").wait_for(timeout=90_000)
-    wait_until_idle(page)
+    confirm_upload(page, "Stored batch 1: 2 events")
     assert page.errors == [], page.errors
 
-    open_map(page, server)
+    open_karachi_map(page, server, MONTH)
     shown_after, total_after = event_counts(page)
     assert (shown_after, total_after) == (shown_before + 2, total_before + 2)
-    assert group_pixels(page) >= pixels_before + 2 * 20  # the new dots are drawn
+    assert group_pixels(page, GROUP) >= pixels_before + 2 * 20  # the new dots are drawn
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not [text for text in console if "deck" in text.lower() and "error" in text.lower()]
     assert page.errors == [], page.errors

@@ -11,26 +11,30 @@ deadline: nothing waits a fixed time and calls it a result.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import subprocess
+import contextlib
 import time
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import start_streamlit
+from browser_steps import (
+    IDLE,
+    choose_upload,
+    confirm_upload,
+    event_counts,
+    serving,
+    sign_in,
+    template_csv,
+)
 
 from footprint import paths
-from footprint.data import schema, store
+from footprint.data import store
 from footprint.importers import pipeline, synth
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 PASSWORD = "teams-test-password"
 DEADLINE_SECONDS = 90
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @pytest.fixture(scope="module")
@@ -48,27 +52,9 @@ def team_database(postgres_url, boundaries_ready) -> str:
 @pytest.fixture(scope="module")
 def servers(team_database, browser):
     """Processes A and B serving the same database; yields their base URLs."""
-    started = []
-    try:
-        for _ in range(2):
-            started.append(
-                start_streamlit(team_database, env_extra={"FOOTPRINT_ANALYST_PASSWORD": PASSWORD})
-            )
-        for _, base in started:
-            # The first request must run app.py (see test_browser_map.entry_point_first).
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(base + "/")
-            page.wait_for_selector(IDLE, timeout=90_000)
-            context.close()
-        yield [base for _, base in started]
-    finally:
-        for process, _ in started:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    env = {"FOOTPRINT_ANALYST_PASSWORD": PASSWORD}
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(serving(team_database, browser, env)) for _ in range(2)]
 
 
 def stored_total(url: str) -> int:
@@ -79,14 +65,6 @@ def stored_total(url: str) -> int:
     return total
 
 
-def total_shown(page) -> int:
-    """The sidebar's "N of M events": M, the events the process sees in the store."""
-    text = page.locator('[data-testid="stSidebar"]').inner_text()
-    match = re.search(r"([\d,]+) of ([\d,]+) events", text)
-    assert match, text
-    return int(match.group(2).replace(",", ""))
-
-
 def wait_for_total(page, base: str, expected: int) -> int:
     """Reload ``base`` (a new run of the same process) until it shows ``expected`` events."""
     deadline = time.monotonic() + DEADLINE_SECONDS
@@ -95,7 +73,7 @@ def wait_for_total(page, base: str, expected: int) -> int:
         page.goto(f"{base}/events")
         page.wait_for_selector(IDLE, timeout=DEADLINE_SECONDS * 1000)
         page.locator('[data-testid="stSidebar"]').get_by_text(" events").first.wait_for()
-        shown = total_shown(page)
+        shown = event_counts(page)[1]  # M of "N of M events": all the process sees
         if shown == expected:
             return shown
     return shown
@@ -103,11 +81,8 @@ def wait_for_total(page, base: str, expected: int) -> int:
 
 def upload_file() -> bytes:
     """Two attacks in Quetta in February 1995, in our template."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(schema.EVENT_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for n, (lat, lon) in enumerate(((30.19, 67.01), (30.21, 66.98)), start=1):
-        writer.writerow(
+    return template_csv(
+        [
             {
                 "event_id": f"teams-{n}",
                 "event_date": f"1995-02-{10 + n}",
@@ -126,8 +101,9 @@ def upload_file() -> bytes:
                 "summary": "A test upload for the teams test.",
                 "source_id": "teams-test",
             }
-        )
-    return out.getvalue().encode()
+            for n, (lat, lon) in enumerate(((30.19, 67.01), (30.21, 66.98)), start=1)
+        ]
+    )
 
 
 def test_a_process_sees_what_another_stored_without_a_restart(
@@ -142,21 +118,11 @@ def test_a_process_sees_what_another_stored_without_a_restart(
     assert wait_for_total(b, base_b, seed_total) == seed_total
 
     # An analyst uploads through B's page.
-    b.goto(f"{base_b}/upload")
-    b.wait_for_selector(IDLE, timeout=90_000)
-    b.get_by_role("textbox", name="Your name").fill("Teams Test")
-    b.get_by_label("Analyst password").fill(PASSWORD)
-    b.get_by_role("button", name="Sign in").click()
-    b.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(
-        state="attached", timeout=90_000
-    )
+    sign_in(b, base_b, PASSWORD, name="Teams Test")
     file = tmp_path / "quetta-1995.csv"
     file.write_bytes(upload_file())
-    b.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(file))
-    b.get_by_text("recognised as Footprint template").wait_for(timeout=90_000)
-    b.wait_for_selector(IDLE, timeout=90_000)
-    b.get_by_role("button", name="Confirm and store").click()
-    b.get_by_text("Stored batch 1: 2 events").wait_for(timeout=90_000)
+    choose_upload(b, file)
+    confirm_upload(b, "Stored batch 1: 2 events")
     assert stored_total(team_database) == seed_total + 2
 
     # A, never restarted, shows them on its next run; so does B.
