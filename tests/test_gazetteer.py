@@ -17,21 +17,9 @@ from pathlib import Path
 import pytest
 
 from footprint import paths
+from geocode import gazetteer
 
-COLUMNS = [
-    "place_id",
-    "name",
-    "aliases",
-    "kind",
-    "subkind",
-    "latitude",
-    "longitude",
-    "town",
-    "district",
-    "city",
-    "province",
-    "coord_source",
-]
+COLUMNS = list(gazetteer.GAZETTEER_COLUMNS)  # the header the geocoder reads
 KINDS = {"province", "district", "city", "town", "neighbourhood", "landmark"}
 SUBKINDS = {
     "neighbourhood": {"locality", "goth", "colony", "block", "sector", "slum", "housing_society"},

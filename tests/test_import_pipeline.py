@@ -17,6 +17,7 @@ from footprint.data import schema, store
 from footprint.data.groups import GroupNames
 from footprint.importers import checks, dedupe, geocoding, pipeline
 from footprint.importers.checks import ImportRefused
+from geocode import gazetteer
 
 GAZETTEER = pd.DataFrame(
     [
@@ -88,19 +89,7 @@ GAZETTEER = pd.DataFrame(
             "Sindh",
         ),
     ],
-    columns=[
-        "place_id",
-        "name",
-        "aliases",
-        "kind",
-        "subkind",
-        "latitude",
-        "longitude",
-        "town",
-        "district",
-        "city",
-        "province",
-    ],
+    columns=[column for column in gazetteer.GAZETTEER_COLUMNS if column != "coord_source"],
 ).astype(str)
 
 GROUPS = pd.DataFrame(
