@@ -10,11 +10,10 @@ import contextlib
 import csv
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
-from conftest import start_streamlit
+from conftest import serving_process
 
 from footprint.data import schema
 from footprint.views import palette
@@ -32,20 +31,13 @@ def serving(database_url: str, browser, env_extra: dict | None = None):
     The first request must run ``app.py`` (see ``test_browser_map.entry_point_first``),
     so one throwaway visit of the home page happens before the test's own.
     """
-    process, base = start_streamlit(database_url, env_extra=env_extra)
-    try:
+    with serving_process(database_url, env_extra) as base:
         context = browser.new_context()
         first = context.new_page()
         first.goto(base + "/")
         first.wait_for_selector(IDLE, timeout=90_000)
         context.close()
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def wait_until_idle(page, timeout: float = 90_000) -> None:
@@ -113,3 +105,4 @@ def open_karachi_map(page, base: str, month: dict) -> None:
     """Open the map on the Karachi view with the dates narrowed to ``month``."""
     page.goto(f"{base}/?view=karachi&from={month['from']}&to={month['to']}")
     wait_until_idle(page)
+

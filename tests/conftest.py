@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -239,11 +240,10 @@ def start_streamlit(
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory, boundaries_ready):
-    """The dashboard served on a free port against a fresh SQLite store."""
-    database = tmp_path_factory.mktemp("store") / "footprint.db"
-    process, base = start_streamlit(f"sqlite:///{database}")
+@contextlib.contextmanager
+def serving_process(database_url: str, env_extra: dict | None = None):
+    """Serve ``database_url`` with ``streamlit run``; yield the base URL, stop it after."""
+    process, base = start_streamlit(database_url, env_extra=env_extra)
     try:
         yield base
     finally:
@@ -252,6 +252,14 @@ def streamlit_server(tmp_path_factory, boundaries_ready):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory, boundaries_ready):
+    """The dashboard served on a free port against a fresh SQLite store."""
+    database = tmp_path_factory.mktemp("store") / "footprint.db"
+    with serving_process(f"sqlite:///{database}") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

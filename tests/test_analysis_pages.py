@@ -571,107 +571,96 @@ def test_pages_run_on_the_seed_data(page, tmp_path, monkeypatch, boundaries_read
 # --- the brush, in a real browser ---------------------------------------------------
 
 
-@pytest.mark.browser
-def test_brushing_the_timeline_sets_the_shared_dates(app_data, boundaries_ready, page, tmp_path):
-    from conftest import start_streamlit
+@pytest.fixture
+def seven_events_server(app_data, boundaries_ready, tmp_path):
+    """A ``streamlit run`` server on the seven code-built events; yields its base URL.
 
-    process, base = start_streamlit(
-        f"sqlite:///{tmp_path / 'browser.db'}",
-        env_extra={
-            "FOOTPRINT_DATA_DIR": str(app_data),
-            "FOOTPRINT_BOUNDARIES_DIR": str(boundaries_ready),
-        },
-    )
-    try:
-        # Open the app first: a fresh server serves a deep link to a page of
-        # ``pages/`` on its own until ``st.navigation`` has run once.
-        page.goto(base, wait_until="networkidle")
-        page.get_by_text("of 7 events").first.wait_for(timeout=60_000)
-        page.goto(f"{base}/timeline", wait_until="networkidle")
-        canvas = page.locator(".stVegaLiteChart canvas, .stVegaLiteChart svg").first
-        canvas.wait_for(timeout=30_000)
-        time.sleep(1.0)
-        box = canvas.bounding_box()
-        # Drag across the middle of the plot (2015 to 2016 of 2014–2017).
-        y = box["y"] + box["height"] * 0.4
-        page.mouse.move(box["x"] + box["width"] * 0.40, y)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] * 0.55, y, steps=12)
-        page.mouse.move(box["x"] + box["width"] * 0.70, y, steps=12)
-        page.mouse.up()
-        deadline = time.monotonic() + 30
-        url = page.url
-        while time.monotonic() < deadline and "from=" not in url:
-            time.sleep(0.3)
-            url = page.evaluate("window.location.href")
-        assert "from=" in url and "to=" in url, url
-        start = dt.date.fromisoformat(re.search(r"from=([0-9-]+)", url).group(1))
-        end = dt.date.fromisoformat(re.search(r"to=([0-9-]+)", url).group(1))
-        assert start.day == 1  # snapped to whole months
-        assert dt.date(2014, 1, 1) <= start < end <= dt.date(2018, 1, 1)
-        shown = int(re.search(r"(\d+) of 7 events", page.inner_text("body")).group(1))
-        expected = events_frame()["event_date"].between(pd.Timestamp(start), pd.Timestamp(end))
-        assert shown == int(expected.sum()) < 7
-        assert not page.errors, page.errors
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    The app is opened once first: a fresh server serves a deep link to a page
+    of ``pages/`` on its own until ``st.navigation`` has run once.
+    """
+    from conftest import serving_process
+
+    env = {"FOOTPRINT_DATA_DIR": str(app_data), "FOOTPRINT_BOUNDARIES_DIR": str(boundaries_ready)}
+    with serving_process(f"sqlite:///{tmp_path / 'browser.db'}", env) as base:
+        yield base
 
 
 @pytest.mark.browser
-def test_clicking_a_district_sets_the_shared_filter(app_data, boundaries_ready, page, tmp_path):
+def test_brushing_the_timeline_sets_the_shared_dates(seven_events_server, page):
+    base = seven_events_server
+    page.goto(base, wait_until="networkidle")
+    page.get_by_text("of 7 events").first.wait_for(timeout=60_000)
+    page.goto(f"{base}/timeline", wait_until="networkidle")
+    canvas = page.locator(".stVegaLiteChart canvas, .stVegaLiteChart svg").first
+    canvas.wait_for(timeout=30_000)
+    time.sleep(1.0)
+    box = canvas.bounding_box()
+    # Drag across the middle of the plot (2015 to 2016 of 2014–2017).
+    y = box["y"] + box["height"] * 0.4
+    page.mouse.move(box["x"] + box["width"] * 0.40, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, y, steps=12)
+    page.mouse.move(box["x"] + box["width"] * 0.70, y, steps=12)
+    page.mouse.up()
+    deadline = time.monotonic() + 30
+    url = page.url
+    while time.monotonic() < deadline and "from=" not in url:
+        time.sleep(0.3)
+        url = page.evaluate("window.location.href")
+    assert "from=" in url and "to=" in url, url
+    start = dt.date.fromisoformat(re.search(r"from=([0-9-]+)", url).group(1))
+    end = dt.date.fromisoformat(re.search(r"to=([0-9-]+)", url).group(1))
+    assert start.day == 1  # snapped to whole months
+    assert dt.date(2014, 1, 1) <= start < end <= dt.date(2018, 1, 1)
+    shown = int(re.search(r"(\d+) of 7 events", page.inner_text("body")).group(1))
+    expected = events_frame()["event_date"].between(pd.Timestamp(start), pd.Timestamp(end))
+    assert shown == int(expected.sum()) < 7
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_clicking_a_district_sets_the_shared_filter(seven_events_server, page):
     import math
 
     import shapely.geometry
-    from conftest import start_streamlit
 
     from footprint.views import areas
 
-    process, base = start_streamlit(
-        f"sqlite:///{tmp_path / 'browser.db'}",
-        env_extra={
-            "FOOTPRINT_DATA_DIR": str(app_data),
-            "FOOTPRINT_BOUNDARIES_DIR": str(boundaries_ready),
-        },
-    )
-    try:
-        page.goto(base, wait_until="networkidle")
-        page.get_by_text("of 7 events").first.wait_for(timeout=60_000)
-        page.goto(f"{base}/neighbourhoods", wait_until="load")
-        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-        canvas.wait_for(timeout=30_000)
-        time.sleep(2.0)
-        box = canvas.bounding_box()
-        # Where Quetta is drawn: the page's view (same data, no filter) in Web Mercator.
-        choro = areas.choropleth(events_frame(), "district")
-        view = areas.view_state(choro.geojson)
-        quetta = next(f for f in choro.geojson["features"] if f["properties"]["name"] == "Quetta")
-        point = shapely.geometry.shape(quetta["geometry"]).representative_point()
+    base = seven_events_server
+    page.goto(base, wait_until="networkidle")
+    page.get_by_text("of 7 events").first.wait_for(timeout=60_000)
+    page.goto(f"{base}/neighbourhoods", wait_until="load")
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=30_000)
+    time.sleep(2.0)
+    box = canvas.bounding_box()
+    # Where Quetta is drawn: the page's view (same data, no filter) in Web Mercator.
+    choro = areas.choropleth(events_frame(), "district")
+    view = areas.view_state(choro.geojson)
+    quetta = next(f for f in choro.geojson["features"] if f["properties"]["name"] == "Quetta")
+    point = shapely.geometry.shape(quetta["geometry"]).representative_point()
 
-        def pixels(lon: float, lat: float) -> tuple[float, float]:
-            scale = 512 / (2 * math.pi) * 2 ** view["zoom"]
-            return (
-                scale * (math.radians(lon) + math.pi),
-                scale * (math.pi - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))),
-            )
+    def pixels(lon: float, lat: float) -> tuple[float, float]:
+        scale = 512 / (2 * math.pi) * 2 ** view["zoom"]
+        return (
+            scale * (math.radians(lon) + math.pi),
+            scale * (math.pi - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))),
+        )
 
-        centre, target = pixels(view["longitude"], view["latitude"]), pixels(point.x, point.y)
-        x = box["x"] + box["width"] / 2 + target[0] - centre[0]
-        y = box["y"] + box["height"] / 2 + target[1] - centre[1]
-        assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
-        # deck.gl picks what the pointer hovers: move there first, then click.
-        page.mouse.move(x - 30, y - 30)
-        page.mouse.move(x, y, steps=5)
-        time.sleep(1.0)
-        page.mouse.click(x, y)
-        deadline = time.monotonic() + 30
-        url = page.url
-        while time.monotonic() < deadline and "district=" not in url:
-            time.sleep(0.3)
-            url = page.evaluate("window.location.href")
-        assert "district=Quetta" in url, url
-        page.get_by_text("2 of 7 events").first.wait_for(timeout=30_000)
-        assert not page.errors, page.errors
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    centre, target = pixels(view["longitude"], view["latitude"]), pixels(point.x, point.y)
+    x = box["x"] + box["width"] / 2 + target[0] - centre[0]
+    y = box["y"] + box["height"] / 2 + target[1] - centre[1]
+    assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
+    # deck.gl picks what the pointer hovers: move there first, then click.
+    page.mouse.move(x - 30, y - 30)
+    page.mouse.move(x, y, steps=5)
+    time.sleep(1.0)
+    page.mouse.click(x, y)
+    deadline = time.monotonic() + 30
+    url = page.url
+    while time.monotonic() < deadline and "district=" not in url:
+        time.sleep(0.3)
+        url = page.evaluate("window.location.href")
+    assert "district=Quetta" in url, url
+    page.get_by_text("2 of 7 events").first.wait_for(timeout=30_000)
+    assert not page.errors, page.errors
