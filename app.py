@@ -18,7 +18,7 @@ import streamlit as st
 from footprint import paths
 from footprint.data import filters, query, schema, store
 from footprint.data.filters import FilterState
-from footprint.importers.checks import escape_markdown
+from footprint.views.markdown import escape_markdown
 from footprint.views.wording import plural
 
 # An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,

@@ -20,7 +20,7 @@ if "events_index" not in st.session_state:
 from footprint import auth, paths
 from footprint.data import store
 from footprint.importers import pipeline
-from footprint.importers.checks import escape_markdown
+from footprint.views.markdown import escape_markdown
 
 st.title("Upload batches")
 

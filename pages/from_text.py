@@ -23,9 +23,10 @@ if "events_index" not in st.session_state:
 from footprint import auth, paths, reader
 from footprint.data import schema, store
 from footprint.importers import pipeline
-from footprint.importers.checks import ImportRefused, escape_markdown
+from footprint.importers.checks import ImportRefused
 from footprint.reader.rows import to_csv_bytes
 from footprint.views.evidence import evidence_lines, highlight_html
+from footprint.views.markdown import escape_markdown
 
 st.title("From text")
 st.caption(

@@ -23,8 +23,8 @@ if "events_index" not in st.session_state:
 
 from footprint import paths
 from footprint.data import query
-from footprint.importers.checks import escape_markdown
 from footprint.views import charts, profiles
+from footprint.views.markdown import escape_markdown
 from footprint.views.wording import plural
 
 #: The most events listed under a group's profile (its latest).

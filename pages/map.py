@@ -21,6 +21,7 @@ if "events_index" not in st.session_state:
 
 from footprint.data import hexbins, query
 from footprint.views import basemap, cards, mapview, palette
+from footprint.views.markdown import escape_markdown
 
 index = st.session_state["events_index"]  # the query layer's shared DuckDB copy
 filter_state = st.session_state["filter_state"]
@@ -220,7 +221,7 @@ with side_column:
             else f"{len(listed):,} events at this point"
         )
         with st.container(border=True, key="map_listing_panel"):
-            st.markdown(f"**{cards.escape_markdown(title)}**")
+            st.markdown(f"**{escape_markdown(title)}**")
             shown = listed.sort_values("event_date", na_position="last").head(mapview.LIST_LIMIT)
             with st.container(height=min(60 + 44 * len(shown), 330), border=False):
                 for row in shown.itertuples(index=False):

@@ -25,8 +25,9 @@ if "events_index" not in st.session_state:
 from footprint import auth, paths
 from footprint.data import schema, store
 from footprint.importers import checks, formats, mapping, pipeline
-from footprint.importers.checks import ImportRefused, escape_markdown
+from footprint.importers.checks import ImportRefused
 from footprint.views import mapview
+from footprint.views.markdown import escape_markdown
 
 st.title("Upload events")
 

@@ -211,11 +211,6 @@ def test_report_sorting_and_blocked_lines():
     assert str(problems[1]) == "error: line 3, column b: e Fix: f"
 
 
-def test_uploaded_text_is_escaped_for_messages():
-    escaped = checks.escape_markdown("**bold** [link](http://x) <b>")
-    assert "\\*\\*bold" in escaped and "\\[link\\]" in escaped and "\\<b\\>" in escaped
-
-
 def test_vectorised_checks_are_fast():
     n = 100_000
     rng = np.random.default_rng(1)

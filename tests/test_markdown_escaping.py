@@ -10,7 +10,7 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
     run_app,
 )
 
-from footprint.importers.checks import escape_markdown
+from footprint.views.markdown import escape_markdown
 
 pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")
 
@@ -39,3 +39,16 @@ def test_ignored_url_values_are_shown_as_text():
     assert captions, [c.value for c in at.caption]
     assert "\\[click\\]" in captions[0]
     assert "[click](" not in captions[0]
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("**bold** [link](http://x) <b>", "\\*\\*bold\\*\\* \\[link\\](http://x) \\<b\\>"),
+        ("{title}", "\\{title\\}"),
+        ("10:30 at Saddar", "10:30 at Saddar"),  # a time is not a directive: left alone
+        ("Lashkar-e-Jhangvi", "Lashkar-e-Jhangvi"),  # nothing to escape: unchanged
+    ],
+)
+def test_escaping_touches_only_markup(text, shown):
+    assert escape_markdown(text) == shown

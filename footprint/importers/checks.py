@@ -627,22 +627,6 @@ def report_csv(problems: list[Problem]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def escape_markdown(text: object) -> str:
-    """Return text with Markdown's markup characters escaped, for messages quoting uploads.
-
-    Links, images, emphasis, code, HTML, tables, headings, colour directives
-    (``:red[...]``), icons (``:material/lock:``) and maths all need one of
-    these characters. This is the one helper every page uses for
-    data-derived text (group names, URL filter values, uploaded values) that
-    reaches Markdown.
-    """
-    out = str(text)
-    for char in "\\`*_[]<>#|~$":
-        out = out.replace(char, "\\" + char)
-    # a colon starts a directive or an icon only when a letter follows it
-    return re.sub(r":(?=[A-Za-z])", r"\\:", out)
-
-
 def blocked_lines(problems: list[Problem]) -> set[int]:
     """Return the lines with at least one error."""
     return {p.row for p in problems if p.severity == "error" and p.row is not None}

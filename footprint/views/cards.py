@@ -17,6 +17,7 @@ import pandas as pd
 from footprint.data import schema
 from footprint.data.filters import humanise
 from footprint.views import palette
+from footprint.views.markdown import escape_markdown
 
 #: CSS of the cards, shared by the map page, briefing mode and the export.
 CARD_CSS = """
@@ -211,16 +212,6 @@ def event_title(event: Mapping) -> str:
         return what
     where = where.split(",")[0].strip()
     return f"{what} at {where}" if event_type != "militant_presence" else f"{what} in {where}"
-
-
-_MARKDOWN_SPECIALS = "\\[]*_`:$<>#~|{}"
-
-
-def escape_markdown(text: str) -> str:
-    """Return text that Streamlit's markdown (button labels, captions) shows as written."""
-    for char in _MARKDOWN_SPECIALS:
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 def list_label(event: Mapping) -> str:
