@@ -240,6 +240,31 @@ def start_streamlit(
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
+def empty_engine(url: str):
+    """Return an engine on ``url`` with Footprint's tables dropped.
+
+    Tests share one PostgreSQL/PostGIS database, so each starts by removing
+    what an earlier test stored; a new SQLite file has nothing to drop.
+    """
+    import sqlalchemy as sa
+
+    from footprint.data import store
+
+    engine = store.make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
+                connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    return engine
+
+
+def store_url(request, tmp_path: Path, backend: str) -> str:
+    """A new SQLite file's URL, or the shared PostGIS server's, for ``backend``."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @contextlib.contextmanager
 def serving_process(database_url: str, env_extra: dict | None = None):
     """Serve ``database_url`` with ``streamlit run``; yield the base URL, stop it after."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import empty_engine, store_url
 
 from footprint import paths
 from footprint.data import exports, filters, query, schema, store
@@ -125,15 +126,8 @@ def add_batch(engine, frame: pd.DataFrame, digit: str) -> int:
 )
 def loaded(request, tmp_path_factory):
     """A store with the seed events and a synthetic batch, its index and the reference frame."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('query') / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = store.make_engine(url)
-    if request.param == "postgres":
-        with engine.begin() as connection:
-            for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    url = store_url(request, tmp_path_factory.mktemp("query"), request.param)
+    engine = empty_engine(url)
     store.initialise(engine)
     add_batch(engine, synthetic_events(SYNTHETIC_ROWS), "a")
     index = query.EventsIndex.build(engine)
@@ -390,15 +384,8 @@ def dump(index: query.EventsIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def test_refresh_follows_an_upload_a_merge_and_an_undo(request, tmp_path, backend):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = store.make_engine(url)
-    if backend == "postgres":
-        with engine.begin() as connection:
-            for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    url = store_url(request, tmp_path, backend)
+    engine = empty_engine(url)
     store.initialise(engine)
     index = query.EventsIndex.build(engine)
     assert index.refresh(engine) is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import empty_engine, store_url
 
 from footprint.data import schema, store
 
@@ -77,15 +78,8 @@ GROUPS = pd.DataFrame(
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     """An empty store on SQLite, and on a real PostgreSQL/PostGIS server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = store.make_engine(url)
-    if request.param == "postgres":
-        with engine.begin() as connection:
-            for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    url = store_url(request, tmp_path, request.param)
+    engine = empty_engine(url)
     store.create_schema(engine)
     yield engine
     engine.dispose()
@@ -179,10 +173,7 @@ def test_undo_removes_exactly_the_batch_and_its_merged_sources(engine):
 
 @pytest.mark.postgres
 def test_postgis_keeps_a_geometry_beside_the_coordinates(postgres_url):
-    engine = store.make_engine(postgres_url)
-    with engine.begin() as connection:
-        for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine = empty_engine(postgres_url)
     store.create_schema(engine)
     with engine.begin() as connection:
         store.load_seed_events(connection, make_events(["p1", "p2"]), GROUPS)

@@ -11,6 +11,7 @@ import json
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import empty_engine, store_url
 
 from footprint import cli, paths
 from footprint.data import schema, store
@@ -22,15 +23,8 @@ ROWS = 3_000
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     """An empty store on SQLite, and on a real PostgreSQL/PostGIS server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = store.make_engine(url)
-    if request.param == "postgres":
-        with engine.begin() as connection:
-            for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    url = store_url(request, tmp_path, request.param)
+    engine = empty_engine(url)
     yield engine
     engine.dispose()
 
@@ -190,10 +184,7 @@ def test_the_command_line_fills_a_store(tmp_path, capsys):
 
 @pytest.mark.postgres
 def test_postgis_gets_a_point_for_every_synthetic_event(postgres_url):
-    engine = store.make_engine(postgres_url)
-    with engine.begin() as connection:
-        for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine = empty_engine(postgres_url)
     result = synth.store_synthetic(engine, 500, seed=8)
     with engine.connect() as connection:
         missing, mismatched = connection.execute(

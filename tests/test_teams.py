@@ -16,7 +16,6 @@ import time
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from browser_steps import (
     IDLE,
     choose_upload,
@@ -26,6 +25,7 @@ from browser_steps import (
     sign_in,
     template_csv,
 )
+from conftest import empty_engine
 
 from footprint import paths
 from footprint.data import store
@@ -40,10 +40,7 @@ DEADLINE_SECONDS = 90
 @pytest.fixture(scope="module")
 def team_database(postgres_url, boundaries_ready) -> str:
     """The shared PostGIS store, emptied and loaded with the seed events."""
-    engine = store.make_engine(postgres_url)
-    with engine.begin() as connection:
-        for table in ("event_sources", "event_groups", "events", "groups", "batches", "meta"):
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine = empty_engine(postgres_url)
     store.initialise(engine)
     engine.dispose()
     return postgres_url
