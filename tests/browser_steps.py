@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import serving_process
 
 from footprint.data import schema
@@ -106,3 +107,45 @@ def open_karachi_map(page, base: str, month: dict) -> None:
     page.goto(f"{base}/?view=karachi&from={month['from']}&to={month['to']}")
     wait_until_idle(page)
 
+
+
+def karachi_attack(event_id: str, day: str, latitude: float, longitude: float, **fields) -> dict:
+    """A row of our template: an armed assault at a site in Karachi on ``day``.
+
+    ``fields`` override or add columns (perpetrators, location_text, tolls, summary).
+    """
+    return {
+        "event_id": event_id,
+        "event_date": day,
+        "date_precision": "day",
+        "event_type": "attack",
+        "attack_type": "armed_assault",
+        "location_text": f"test place {event_id}",
+        "city": "Karachi",
+        "province": "Sindh",
+        "latitude": latitude,
+        "longitude": longitude,
+        "geo_precision": "site",
+        "killed_min": 1,
+        "killed_max": 1,
+        "summary": "a test row",
+        "source_id": "browser-test",
+        **fields,
+    }
+
+
+def analyst_server(password: str):
+    """Return a module-scoped fixture: a server on a new SQLite store, analysts signing in with ``password``.
+
+    Each test module that assigns it (``server = analyst_server(...)``) gets a
+    server and a store of its own, so its batch numbers start at 1.
+    """
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory, browser, boundaries_ready):
+        database = tmp_path_factory.mktemp("browser-analyst") / "store.db"
+        env = {"FOOTPRINT_ANALYST_PASSWORD": password}
+        with serving(f"sqlite:///{database}", browser, env) as base:
+            yield base
+
+    return server

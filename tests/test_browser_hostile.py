@@ -12,30 +12,22 @@ from __future__ import annotations
 import pytest
 from browser_steps import (
     DECK_CANVAS,
+    analyst_server,
     choose_upload,
     confirm_upload,
     event_counts,
     group_pixels,
+    karachi_attack,
     open_karachi_map,
-    serving,
     sign_in,
     template_csv,
 )
-from test_browser_upload import GROUP
+from test_browser_upload import GROUP, PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "browser-hostile-password"
 MONTH = {"from": "1999-04-01", "to": "1999-04-30"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, browser, boundaries_ready):
-    database = tmp_path_factory.mktemp("browser-hostile") / "store.db"
-    with serving(
-        f"sqlite:///{database}", browser, {"FOOTPRINT_ANALYST_PASSWORD": PASSWORD}
-    ) as base:
-        yield base
+server = analyst_server(PASSWORD)
 
 
 def hostile_file() -> bytes:
@@ -47,24 +39,17 @@ def hostile_file() -> bytes:
     ]
     return template_csv(
         [
-            {
-                "event_id": f"hostile-{n}",
-                "event_date": f"1999-04-{10 + n}",
-                "date_precision": "day",
-                "event_type": "attack",
-                "attack_type": "armed_assault",
-                "location_text": place,
-                "city": "Karachi",
-                "province": "Sindh",
-                "latitude": lat,
-                "longitude": lon,
-                "geo_precision": "site",
-                "perpetrators": perpetrators,
-                "killed_min": 2,
-                "killed_max": 2,
-                "summary": "@@=summary text" if n == 3 else "a test row",
-                "source_id": "browser-hostile-test",
-            }
+            karachi_attack(
+                f"hostile-{n}",
+                f"1999-04-{10 + n}",
+                lat,
+                lon,
+                perpetrators=perpetrators,
+                location_text=place,
+                killed_min=2,
+                killed_max=2,
+                summary="@@=summary text" if n == 3 else "a test row",
+            )
             for n, (lat, lon, perpetrators, place) in enumerate(rows, start=1)
         ]
     )

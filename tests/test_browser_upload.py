@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import pytest
 from browser_steps import (
+    analyst_server,
     choose_upload,
     confirm_upload,
     event_counts,
     group_pixels,
+    karachi_attack,
     open_karachi_map,
-    serving,
     sign_in,
     template_csv,
     wait_until_idle,
@@ -31,39 +32,26 @@ HOSTILE = '<img src="x" id="injected" onerror="window.injected=1"> **not bold**'
 MONTH = {"from": "1999-03-01", "to": "1999-03-31"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, browser, boundaries_ready):
-    database = tmp_path_factory.mktemp("browser-upload") / "store.db"
-    with serving(
-        f"sqlite:///{database}", browser, {"FOOTPRINT_ANALYST_PASSWORD": PASSWORD}
-    ) as base:
-        yield base
+server = analyst_server(PASSWORD)
 
 
 def upload_file() -> bytes:
     """Three Lashkar-e-Jhangvi attacks in Karachi in March 1999 (no seed event is then)."""
-    rows = [
-        {
-            "event_id": f"browser-{n}",
-            "event_date": f"1999-03-{10 + n}",
-            "date_precision": "day",
-            "event_type": "attack",
-            "attack_type": "armed_assault",
-            "location_text": HOSTILE if n == 1 else f"test place {n}",
-            "city": "Karachi",
-            "province": "Sindh",
-            "latitude": lat,
-            "longitude": lon,
-            "geo_precision": "site",
-            "perpetrators": f"{GROUP} (claimed)",
-            "killed_min": 1,
-            "killed_max": 1,
-            "summary": HOSTILE,
-            "source_id": "browser-test",
-        }
-        for n, (lat, lon) in enumerate(((24.93, 67.06), (24.90, 67.12), (24.96, 67.03)), start=1)
-    ]
-    return template_csv(rows)
+    sites = ((24.93, 67.06), (24.90, 67.12), (24.96, 67.03))
+    return template_csv(
+        [
+            karachi_attack(
+                f"browser-{n}",
+                f"1999-03-{10 + n}",
+                lat,
+                lon,
+                perpetrators=f"{GROUP} (claimed)",
+                location_text=HOSTILE if n == 1 else f"test place {n}",
+                summary=HOSTILE,
+            )
+            for n, (lat, lon) in enumerate(sites, start=1)
+        ]
+    )
 
 
 def test_upload_then_see_the_events_on_the_map(server, page, tmp_path, artifacts_dir):
