@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from footprint import paths
-from footprint.data import filters, query, schema, store
+from footprint.data import filters, query, schema, snapshots, store
 from footprint.data.filters import FilterState
 from footprint.views.markdown import escape_markdown
 from footprint.views.wording import plural
@@ -115,9 +115,13 @@ def open_store(database_url: str) -> tuple[sa.Engine, str | None]:
 
 @st.cache_resource(show_spinner="Building the events index…")
 def open_index(database_url: str) -> query.EventsIndex:
-    """The process's one analytical copy of the store (shared by every session)."""
+    """The process's one analytical copy of the store (shared by every session).
+
+    Loaded from the store's snapshot when a previous process left a current
+    one (``footprint.data.snapshots``), else read from the store.
+    """
     engine, _ = open_store(database_url)
-    return query.EventsIndex.build(engine)
+    return snapshots.open_index(engine, database_url)
 
 
 def current_index(engine: sa.Engine, database_url: str) -> tuple[query.EventsIndex, tuple]:

@@ -16,7 +16,10 @@ Figures, each printed beside today's and as a ratio (today / now):
   province each time, so no cached result is reused), median of
   ``--repeats``;
 - first start (a fresh process's first run: opening the store, the default
-  page) and warm start (a new session in the same process);
+  page), once on a store no process opened before (the analytical copy read
+  from the store) and once in a second fresh process (the copy loaded from
+  the snapshot the first left, ``footprint.data.snapshots``), and warm start
+  (a new session in the same process);
 - bytes of the map's deck JSON on the default page with no filter;
 - time until the map's events (points or hexagons) are visible in headless
   Chromium, checked by pixels: from opening the page of a warm server until
@@ -158,14 +161,41 @@ def child_apptest(app_root: Path, database_url: str, repeats: int) -> dict:
             )
             times.append(run(at))
         pages[page] = statistics.median(times)
+    peak = _peak_rss()
+    _wait_for_snapshot()
     return {
         "first_start": first_start,
         "warm_start": warm_start,
         "deck_bytes": deck_bytes,
         "pages": pages,
-        "peak_rss": _peak_rss(),
+        "peak_rss": peak,
         "bound": "",
     }
+
+
+def _wait_for_snapshot() -> None:
+    """Let the snapshot the app writes in the background land before the process ends."""
+    try:
+        from footprint.data import snapshots
+    except ImportError:  # an app without snapshots (today's)
+        return
+    snapshots.wait()
+
+
+def child_start(app_root: Path, database_url: str) -> dict:
+    """A fresh process's first run only: with the snapshot an earlier process left, if any."""
+    _use_app(app_root, database_url)
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app_root / "app.py"), default_timeout=3600)
+    start = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError([e.value for e in at.exception])
+    peak = _peak_rss()
+    _wait_for_snapshot()
+    return {"snapshot_start": seconds, "snapshot_peak_rss": peak}
 
 
 def child_pure(app_root: Path, database_url: str, repeats: int, sample: int) -> dict:
@@ -408,7 +438,23 @@ def rows_for(store: str, size: int, now: dict, today: dict) -> list[list[str]]:
             _seconds,
             lower,
         )
-    add("first start", "first start", now["first_start"], today.get("first_start"), _seconds, lower)
+    add(
+        "first start (no snapshot)",
+        "first start",
+        now["first_start"],
+        today.get("first_start"),
+        _seconds,
+        lower,
+    )
+    if now.get("snapshot_start") is not None:
+        add(
+            "first start (snapshot)",
+            "first start",
+            now["snapshot_start"],
+            today.get("first_start"),
+            _seconds,
+            lower,
+        )
     add(
         "warm start",
         "warm start",
@@ -435,6 +481,8 @@ def rows_for(store: str, size: int, now: dict, today: dict) -> list[list[str]]:
         why=today.get("visible_why", "-"),
     )
     add("peak RSS", "peak RSS", now["peak_rss"], today.get("peak_rss"), _bytes, lower)
+    if now.get("snapshot_peak_rss") is not None:
+        add("peak RSS (snapshot start)", "peak RSS", now["snapshot_peak_rss"], None, _bytes)
     if now.get("index_bytes") is not None:
         add("analytical copy: DuckDB memory", "", now["index_bytes"], None, _bytes, why="none")
         add("analytical copy: build", "", now["index_seconds"], None, _seconds, why="none")
@@ -467,6 +515,11 @@ def fill_store(database_url: str, rows: int) -> float:
 def measure_store(label: str, size: int, database_url: str, naive: Path, browser, args) -> list:
     print(f"[{time.strftime('%H:%M:%S')}] {label} {size:,}: now (AppTest)", file=sys.stderr)
     now = spawn("apptest", PROJECT_ROOT, database_url, args)
+    if (PROJECT_ROOT / "footprint" / "data" / "snapshots.py").exists():
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {label} {size:,}: now, from snapshot", file=sys.stderr
+        )
+        now.update(spawn("start", PROJECT_ROOT, database_url, args))
     if size <= args.naive_max_apptest:
         print(f"[{time.strftime('%H:%M:%S')}] {label} {size:,}: today (AppTest)", file=sys.stderr)
         today = spawn("apptest", naive, database_url, args)
@@ -511,13 +564,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-max-browser", type=int, default=100_000)
     parser.add_argument("--browser-timeout", type=float, default=180.0)
     parser.add_argument("--json", help="also write the raw figures to this file")
-    parser.add_argument("--child", choices=["apptest", "pure", "index"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["apptest", "pure", "index", "start"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--app-root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child == "apptest":
         print(json.dumps(child_apptest(args.app_root, args.database_url, args.repeats)))
+        return 0
+    if args.child == "start":
+        print(json.dumps(child_start(args.app_root, args.database_url)))
         return 0
     if args.child == "index":
         print(json.dumps(child_index(args.app_root, args.database_url)))

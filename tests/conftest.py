@@ -25,6 +25,20 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_ROOT / "tests" / "artifacts"
+# Snapshots of the analytical copy (footprint.data.snapshots) that the tests'
+# stores and servers write go to a throwaway folder, never into data/.
+_OWN_SNAPSHOT_DIR = "FOOTPRINT_SNAPSHOT_DIR" not in os.environ
+SNAPSHOT_DIR = os.environ.setdefault(
+    "FOOTPRINT_SNAPSHOT_DIR", tempfile.mkdtemp(prefix="footprint-test-snapshots-")
+)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the throwaway snapshot folder (only when the tests made it)."""
+    if _OWN_SNAPSHOT_DIR:
+        shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
+
+
 STRICT = os.environ.get("FOOTPRINT_STRICT", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("FOOTPRINT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -18,6 +18,7 @@ batches dropped) and rebuilds from scratch only when the seed events changed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import threading
 from collections.abc import Iterator, Sequence
@@ -106,7 +107,7 @@ class EventsIndex:
         self._local = threading.local()
         self.version: tuple = ()
         self._batches: set[int] = set()
-        self._seed_fingerprint: int | None = None
+        self._seed_fingerprint: str | None = None
         self._next_idx = 0
         self._create_tables()
 
@@ -143,8 +144,8 @@ class EventsIndex:
             with engine.connect() as connection:
                 version = tuple(store.data_version(connection))
                 live = _live_batches(connection)
-                seeds = _read_store_rows(connection, "batch_id IS NULL")
-            if _fingerprint(seeds) != self._seed_fingerprint:
+                seeds = _seed_fingerprint(connection)
+            if seeds != self._seed_fingerprint:
                 self._rebuild(engine)
                 return True
             added, removed = sorted(live - self._batches), sorted(self._batches - live)
@@ -165,6 +166,22 @@ class EventsIndex:
             self._batches = live
             self.version = version
             return True
+
+    def state(self) -> dict:
+        """Return what the copy was read from, as plain values (a snapshot's bookkeeping)."""
+        return {
+            "version": list(self.version),
+            "batches": sorted(self._batches),
+            "seed_fingerprint": self._seed_fingerprint,
+            "next_idx": self._next_idx,
+        }
+
+    def restore_state(self, state: dict) -> None:
+        """Take back :meth:`state` after the tables were filled from a snapshot."""
+        self.version = tuple(state["version"])
+        self._batches = {int(b) for b in state["batches"]}
+        self._seed_fingerprint = state["seed_fingerprint"]
+        self._next_idx = int(state["next_idx"])
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return a cursor for the calling thread (DuckDB cursors are not shared)."""
@@ -218,7 +235,7 @@ class EventsIndex:
             with engine.connect() as connection:
                 version = tuple(store.data_version(connection))
                 live = _live_batches(connection)
-                seeds = _read_store_rows(connection, "batch_id IS NULL")
+                seeds = _seed_fingerprint(connection)
                 # Only the batches seen as live: one stored meanwhile comes with the next refresh.
                 touched = self._load(
                     connection,
@@ -231,7 +248,7 @@ class EventsIndex:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        self._seed_fingerprint = _fingerprint(seeds)
+        self._seed_fingerprint = seeds
         self._batches = live
         self.version = version
 
@@ -240,64 +257,76 @@ class EventsIndex:
     ) -> set[str]:
         """Append the store's events matching ``where`` with their links and merged sources.
 
-        Returns the event ids whose ``source_ref`` must be recomputed.
+        One pass over the store's rows: the group links are read first (in a
+        thread, beside the events' read, when the store hands them over as
+        Arrow) so each event's main group is known when its row is inserted,
+        and every chunk of events goes straight into ``events`` with its
+        derived columns. Returns the event ids whose ``source_ref`` must be
+        recomputed.
         """
         con = self._connection
-        stage_columns = ", ".join(f'"{c}" {_sql_type(c)}' for c in STORE_COLUMNS)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage (idx INTEGER, {stage_columns})")
-        casts = ", ".join(f'CAST("{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
-        chunks = _arrow_chunks(connection, where)
-        for chunk in chunks:
-            first = self._next_idx
-            self._next_idx += chunk.num_rows
-            if isinstance(chunk, pa.RecordBatch):
-                chunk = pa.Table.from_batches([chunk])
-            con.register("stage_chunk", chunk)
-            con.execute(
-                f"INSERT INTO stage SELECT {first} + row_number() OVER () - 1, {casts} "
-                "FROM stage_chunk"
-            )
-            con.unregister("stage_chunk")
-        self._add_cells()
+        first_idx = self._next_idx
+        link_rank = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.LINKS))
+        links_reader = _LinksReader(connection, where)
+        casts = ", ".join(f'CAST(s."{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
         precision_case = " ".join(
             f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.GEO_PRECISIONS)
         )
         search_text = _SEARCH_TEXT_SQL.format(alias="s.")
+        try:
+            for chunk in _arrow_chunks(connection, where):
+                if isinstance(chunk, pa.RecordBatch):
+                    chunk = pa.Table.from_batches([chunk])
+                first = self._next_idx
+                self._next_idx += chunk.num_rows
+                chunk = chunk.append_column(
+                    "_idx", pa.array(np.arange(first, self._next_idx, dtype="int32"))
+                )
+                con.register("stage_chunk", chunk)
+                self._add_cells("stage_chunk")
+                con.execute(
+                    f"""
+                    INSERT INTO events
+                    SELECT s._idx, {casts},
+                        s.source_ref,
+                        coalesce(CAST(s.date_start AS DATE), CAST(s.event_date AS DATE)),
+                        coalesce(CAST(s.date_end AS DATE), CAST(s.date_start AS DATE),
+                                 CAST(s.event_date AS DATE)),
+                        NULL, NULL,
+                        CASE s.geo_precision {precision_case} ELSE NULL END,
+                        CAST(coalesce(s.killed_min, s.killed_max, 0) AS INTEGER),
+                        {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
+                        {search_text}
+                    FROM stage_chunk s
+                    LEFT JOIN cells c
+                      ON CAST(s.latitude AS DOUBLE) = c.latitude
+                     AND CAST(s.longitude AS DOUBLE) = c.longitude
+                    """
+                )
+                con.unregister("stage_chunk")
+            # Group links from the store's table, never by parsing the text.
+            links = links_reader.table()
+            if links is not None:
+                con.register("links_chunk", links)
+                con.execute(
+                    f"""
+                    INSERT INTO links
+                    SELECT e.idx, l.group_name, l.link, CASE l.link {link_rank} END
+                    FROM links_chunk l JOIN events e ON e.event_id = l.event_id
+                    WHERE e.idx >= {int(first_idx)}
+                    """
+                )
+                con.unregister("links_chunk")
+        finally:
+            links_reader.close()
+        # Each event's main group: its strongest link, then the group's name.
         con.execute(
             f"""
-            INSERT INTO events
-            SELECT s.idx, {", ".join(f's."{c}"' for c in STORE_COLUMNS)},
-                s.source_ref,
-                coalesce(s.date_start, s.event_date),
-                coalesce(s.date_end, s.date_start, s.event_date),
-                NULL, NULL,
-                CASE s.geo_precision {precision_case} ELSE NULL END,
-                coalesce(s.killed_min, s.killed_max, 0),
-                {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
-                {search_text}
-            FROM stage s LEFT JOIN cells c
-              ON s.latitude = c.latitude AND s.longitude = c.longitude
-            """
-        )
-        # Group links from the store's table, never by parsing the text.
-        link_rank = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.LINKS))
-        for chunk in _links_chunks(connection, where):
-            con.register("links_chunk", chunk)
-            con.execute(
-                f"""
-                INSERT INTO links
-                SELECT s.idx, l.group_name, l.link, CASE l.link {link_rank} END
-                FROM links_chunk l JOIN stage s ON s.event_id = l.event_id
-                """
-            )
-            con.unregister("links_chunk")
-        con.execute(
-            """
             UPDATE events SET main_group = m.group_name, main_link = m.link
             FROM (
                 SELECT idx, arg_min(group_name, (link_rank, group_name)) AS group_name,
                        arg_min(link, (link_rank, group_name)) AS link
-                FROM links WHERE idx IN (SELECT idx FROM stage) GROUP BY idx
+                FROM links WHERE idx >= {int(first_idx)} GROUP BY idx
             ) m
             WHERE events.idx = m.idx
             """
@@ -316,15 +345,15 @@ class EventsIndex:
             )
             con.unregister("sources_chunk")
             touched |= set(sources["event_id"])
-        con.execute("DROP TABLE stage")
         return touched
 
-    def _add_cells(self) -> None:
-        """Give every new coordinate pair its H3 cells (computed once per distinct pair)."""
+    def _add_cells(self, source: str) -> None:
+        """Give every new coordinate pair of ``source`` its H3 cells (once per distinct pair)."""
         con = self._connection
         pairs = con.execute(
-            """
-            SELECT DISTINCT latitude, longitude FROM stage
+            f"""
+            SELECT DISTINCT CAST(latitude AS DOUBLE) AS latitude,
+                            CAST(longitude AS DOUBLE) AS longitude FROM {source}
             WHERE latitude IS NOT NULL AND longitude IS NOT NULL
             EXCEPT SELECT latitude, longitude FROM cells
             """
@@ -401,8 +430,31 @@ def _id_list(values: Sequence[int]) -> str:
     return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
 
 
-def _fingerprint(rows: list[tuple]) -> int:
-    return hash(tuple(sorted(rows, key=lambda row: str(row[0]))))
+def _seed_fingerprint(connection) -> str:
+    """Return a digest of what no upload batch brought; a change there needs a full rebuild.
+
+    The seed events, their group links and sources, and the groups table (a
+    renamed group renames links of every batch). SHA-256 of the rows, not
+    ``hash()``, which differs between processes, so a snapshot written by one
+    process (:mod:`footprint.data.snapshots`) compares equal in the next.
+    """
+    digest = hashlib.sha256()
+    for rows in (
+        _read_store_rows(connection, "batch_id IS NULL"),
+        connection.exec_driver_sql("SELECT * FROM groups").fetchall(),
+        connection.exec_driver_sql(
+            "SELECT eg.event_id, eg.group_id, eg.link FROM event_groups eg "
+            "WHERE eg.event_id IN (SELECT event_id FROM events WHERE batch_id IS NULL)"
+        ).fetchall(),
+        connection.exec_driver_sql(
+            "SELECT event_id, source_ref FROM event_sources WHERE batch_id IS NULL"
+        ).fetchall(),
+    ):
+        for row in sorted(repr(tuple(row)) for row in rows):
+            digest.update(row.encode())
+            digest.update(b"\n")
+        digest.update(b"--\n")
+    return digest.hexdigest()
 
 
 def _read_store_rows(connection, where: str) -> list[tuple]:
@@ -494,9 +546,7 @@ def _arrow_chunks(connection, where: str | None) -> Iterator[pa.Table]:
         fast = _adbc_sql(connection, sql)
     if fast is not None:
         for table in fast:
-            if "_sentinel" in table.column_names:
-                keep = pa.compute.equal(table["_sentinel"], 0)
-                table = table.filter(keep).drop_columns(["_sentinel"])
+            table = _drop_sentinel(table)
             if table.num_rows:
                 yield table
         return
@@ -518,13 +568,37 @@ def _arrow_chunks(connection, where: str | None) -> Iterator[pa.Table]:
         cursor.close()
 
 
-def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
+def _drop_sentinel(table: pa.Table) -> pa.Table:
+    """Drop the first-row literals ``_arrow_chunks`` adds for SQLite's ADBC driver, if present.
+
+    SQLite returns a ``UNION ALL``'s first arm first, so the sentinel is the
+    first row of the first chunk: a zero-copy slice drops it (filtering every
+    chunk would copy all of its columns).
+    """
+    if "_sentinel" not in table.column_names:
+        return table
+    flags = table["_sentinel"]
+    marked = pa.compute.sum(flags).as_py() or 0
+    if marked == 1 and flags[0].as_py() == 1:
+        table = table.slice(1)
+    elif marked:
+        table = table.filter(pa.compute.equal(flags, 0))
+    return table.drop_columns(["_sentinel"])
+
+
+def _links_sql(where: str | None) -> str:
     sql = (
         "SELECT eg.event_id, g.name, eg.link FROM event_groups eg "
         "JOIN groups g ON g.group_id = eg.group_id"
     )
     if where:
         sql += f" WHERE eg.event_id IN (SELECT event_id FROM events WHERE {where})"
+    return sql
+
+
+def _links_fast(connection, where: str | None) -> Iterator[pa.Table] | None:
+    """The store's group links through ADBC, or None when no driver applies."""
+    sql = _links_sql(where)
     if connection.dialect.name == "sqlite":
         # The first-row literals settle the column types (see _arrow_chunks).
         fast = _adbc_sql(
@@ -534,17 +608,18 @@ def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
         )
     else:
         fast = _adbc_sql(connection, sql)
-    if fast is not None:
-        for table in fast:
-            if "_sentinel" in table.column_names:
-                table = table.filter(pa.compute.equal(table["_sentinel"], 0))
-                table = table.drop_columns(["_sentinel"])
-            if table.num_rows:
-                yield table.rename_columns(["event_id", "group_name", "link"])
-        return
+    if fast is None:
+        return None
+    return (
+        _drop_sentinel(table).rename_columns(["event_id", "group_name", "link"]) for table in fast
+    )
+
+
+def _links_slow(connection, where: str | None) -> Iterator[pa.Table]:
+    """The store's group links through the DBAPI cursor (no ADBC driver)."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(_links_sql(where))
         while True:
             rows = cursor.fetchmany(READ_CHUNK_ROWS)
             if not rows:
@@ -559,6 +634,53 @@ def _links_chunks(connection, where: str | None) -> Iterator[pa.Table]:
             )
     finally:
         cursor.close()
+
+
+class _LinksReader:
+    """The store's group links for ``where``, read beside the events.
+
+    Through ADBC the links come from their own reader (a child process for
+    SQLite, a second connection for PostgreSQL), so a thread collects them
+    while the caller reads the events: the two scans overlap. Without ADBC
+    they are read through the caller's connection when asked for.
+    """
+
+    def __init__(self, connection, where: str | None):
+        self._connection = connection
+        self._where = where
+        self._tables: list[pa.Table] = []
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._fast = _links_fast(connection, where)
+        if self._fast is not None:
+            self._thread = threading.Thread(
+                target=self._collect, name="footprint-links-read", daemon=True
+            )
+            self._thread.start()
+
+    def _collect(self) -> None:
+        try:
+            for table in self._fast:
+                self._tables.append(table)
+        except BaseException as error:  # handed to the caller by table()
+            self._error = error
+
+    def table(self) -> pa.Table | None:
+        """Return every link as one Arrow table (``event_id, group_name, link``), or None."""
+        if self._thread is None:
+            tables = list(_links_slow(self._connection, self._where))
+        else:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+            tables = self._tables
+        tables = [table for table in tables if table.num_rows]
+        return pa.concat_tables(tables) if tables else None
+
+    def close(self) -> None:
+        """Wait for the reading thread (it ends with its reader)."""
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _read_sources(connection, batches: list[int], include_unbatched: bool) -> pd.DataFrame:
