@@ -214,6 +214,41 @@ def test_number_words(text, value):
             [("Islamic State", "attributed")],
         ),
         ("Sources claimed the TTP was behind it.", [("Tehrik-i-Taliban Pakistan", "attributed")]),
+        # officials speaking attribute; a group's own spokesman claims
+        (
+            "LeJ men were held in a raid, a spokesperson for the Rangers said.",
+            [("Lashkar-e-Jhangvi", "attributed")],
+        ),
+        (
+            "A CTD spokesman said the suspects belonged to the BLF.",
+            [("Balochistan Liberation Front", "attributed")],
+        ),
+        (
+            "A spokesman for the banned TTP telephoned reporters from an unknown place.",
+            [("Tehrik-i-Taliban Pakistan", "claimed")],
+        ),
+        ("The BLA's spokesman sent a statement.", [("Balochistan Liberation Army", "claimed")]),
+        # a group saying it did it claims; saying it did not is a denial
+        (
+            "The United Baloch Army said it had carried out the attack.",
+            [("United Baloch Army", "claimed")],
+        ),
+        (
+            "In a statement, the BRA said its fighters were behind the blast.",
+            [("Baloch Republican Army", "claimed")],
+        ),
+        ("The BLF said it had not carried out the attack.", []),
+        ("Jundullah said it was not behind the bombing.", []),
+        # "they" is the police here, not the group
+        (
+            "Police said they had arrested two members of the BLA.",
+            [("Balochistan Liberation Army", "attributed")],
+        ),
+        # no one claimed: the claim in the other clause does not reach the group
+        (
+            "No one has claimed responsibility, but police blamed LeJ.",
+            [("Lashkar-e-Jhangvi", "attributed")],
+        ),
     ],
 )
 def test_groups_and_links(text, expected):
@@ -254,6 +289,8 @@ def test_event_types(text, event_type, attack_type):
         "The group vowed to attack police stations in Quetta.",
         "Analysts warned that the group could attack Shia mosques in Karachi.",
         "Lashkar-e-Jhangvi has carried out attacks on Hazaras in recent years.",
+        'A TTP spokesman said: "We will bomb every police station in Quetta."',
+        "\u201cWe will strike again,\u201d the BLA spokesman warned after the arrests.",
     ],
 )
 def test_negations_threats_and_general_statements_are_not_events(text, geocoder):
@@ -380,6 +417,42 @@ def test_counted_events_become_one_candidate_each_without_the_combined_toll(geoc
     assert len(found) == 2
     assert all(c.killed.value is None and c.date.value.start == D(2013, 1, 1) for c in found)
     assert all(c.perpetrators["Lashkar-e-Jhangvi"].value == "attributed" for c in found)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Lashkar-e-Jhangvi claimed both attacks.",
+        "LeJ claimed responsibility for the two blasts.",
+        "LeJ said it was behind both bombings.",
+        "Lashkar-e-Jhangvi took responsibility for these attacks.",
+    ],
+)
+def test_a_claim_covering_several_events_reaches_each(claim, geocoder):
+    text = (
+        "QUETTA: A bomb exploded near Meezan Chowk on Sunday, wounding nine people. "
+        f"Hours later, gunmen shot dead two policemen on Sariab Road. {claim}"
+    )
+    found = read_document(from_text(text, "t.txt", D(2017, 8, 14)), geocoder)
+    assert [(c.attack_type.value, c.place.value.name) for c in found] == [
+        ("bombing", "Meezan Chowk"),
+        ("armed_assault", "Sariab Road"),
+    ]
+    assert all(c.perpetrators["Lashkar-e-Jhangvi"].value == "claimed" for c in found)
+
+
+def test_a_claim_for_all_three_reaches_three_not_more(geocoder):
+    text = (
+        "KARACHI: A bomb went off in Lyari on Monday, killing two people. "
+        "On Tuesday gunmen shot dead a policeman in Orangi Town. "
+        "On Wednesday a blast hit a Rangers van in Korangi. "
+        "On Thursday a grenade attack on a police post in Landhi injured three constables. "
+        "The SRA claimed the three attacks of Tuesday, Wednesday and Thursday."
+    )
+    found = read_document(from_text(text, "t.txt", D(2016, 5, 7)), geocoder)
+    assert len(found) == 4
+    claimed = [bool(c.perpetrators) for c in found]
+    assert claimed == [False, True, True, True]
 
 
 # --- input -----------------------------------------------------------------------

@@ -43,6 +43,15 @@ _COUNTED = re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+#: A plural reference back to events already told: "claimed both attacks", "claimed
+#: responsibility for the two blasts", "all three attacks", "these bombings". When the text
+#: has told at least that many attacks just before, the clause links them, it adds none.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:(?P<both>both)|the\s+twin|(?:all\s+)?(?:the|these|those)\s+(?P<n>two|three|four|five)|"
+    r"all\s+(?P<all>two|three|four|five)|(?P<these>these|those))"
+    r"\s+(?:[\w-]+\s+){0,2}?(?:attacks|bombings|blasts|explosions|shootings|incidents|killings|assaults|strikes)\b",
+    re.I,
+)
 _ARREST_ADJECTIVE = re.compile(r"\b(?:the|of the|an?)\s+arrested\b", re.I)
 _NAMED_VICTIM = re.compile(
     r"^(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
@@ -179,13 +188,18 @@ def _mentions_of(
     city: str | None,
     group_names,
     previous_place: places.PlaceMention | None = None,
+    recent_attacks: int = 0,
 ):
-    """Return the mentions of one sentence and the date of any aggregate it holds.
+    """Return the mentions of one sentence, the date of any aggregate it holds, and its back references.
 
     ``previous_place`` is the place the sentence before named in the same
     paragraph: a clause that names none ("operating in the region") takes it.
+    ``recent_attacks`` is how many attacks the sentences just before told: a
+    clause such as "LeJ claimed both attacks" then refers to them, and is
+    returned as (how many, its groups) instead of as new mentions.
     """
     found: list[Mention] = []
+    references: list[tuple[int | None, list[groups.GroupMention]]] = []
     context_date = None
     city_place = _city_place(geocoder, city)
     sentence_groups = groups.find_groups(sentence.text, group_names)
@@ -197,6 +211,20 @@ def _mentions_of(
             continue
         if events.is_negated(clause, trigger) or events.is_irrealis(clause, trigger):
             continue
+        back = _BACK_REFERENCE.search(clause)
+        if (
+            back
+            and trigger.event_type == "attack"
+            and back.start() <= trigger.position < back.end()
+        ):
+            count = (
+                2 if back.group("both") or not (back.group("n") or back.group("all") or back.group("these"))
+                else None if back.group("these")
+                else _NUMBERS[(back.group("n") or back.group("all")).lower()]
+            )  # fmt: skip
+            if recent_attacks >= (count or 1):
+                references.append((count, groups.find_groups(clause, group_names)))
+                continue
         clause_dates = dates_.find_dates(clause, document.published)
         counted = _COUNTED.search(clause)
         vague = bool(dates_.VAGUE.search(clause))
@@ -286,7 +314,7 @@ def _mentions_of(
                         counted=bool(counted),
                     )
                 )
-    return found, context_date
+    return found, context_date, references
 
 
 def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
@@ -509,8 +537,14 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
         previous = previous_places.get(sentence.index - 1)
         if previous is not None and previous[0] != sentence.paragraph:
             previous = None
-        found, aggregate_date = _mentions_of(
-            sentence, document, geocoder, city, group_names, previous[1] if previous else None
+        found, aggregate_date, references = _mentions_of(
+            sentence,
+            document,
+            geocoder,
+            city,
+            group_names,
+            previous[1] if previous else None,
+            len(_recent_attacks(candidates, sentence)),
         )
         named = places.find_place(_DATELINE.sub("", sentence.text, count=1), geocoder, city)
         if named is not None and named.fine:
@@ -567,7 +601,13 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
                     candidate.date = Value(
                         earlier, earlier.confidence, _evidence(sentence), backward.group(0)
                     )
-        if not found:
+        for count, referred_groups in references:
+            referred = _recent_attacks(candidates, sentence)
+            for candidate in referred[-count:] if count else referred:
+                add_groups(candidate, referred_groups, _evidence(sentence))
+                if _evidence(sentence) not in candidate.evidence:
+                    candidate.evidence.append(_evidence(sentence))
+        if not found and not references:
             _attach_references(candidates, sentence, group_names)
     for number, markers in markers_of.items():
         candidate = candidates[number - 1]
@@ -593,6 +633,15 @@ _SINGULAR_REFERENCE = re.compile(
     r"\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
     re.I,
 )
+
+
+def _recent_attacks(candidates: list[Candidate], sentence: Sentence) -> list[Candidate]:
+    """The attacks told in this sentence or the few before it, in order."""
+    return [
+        c
+        for c in candidates
+        if c.event_type.value == "attack" and 0 <= sentence.index - c.last_sentence <= WINDOW
+    ]
 
 
 def _attach_references(candidates: list[Candidate], sentence: Sentence, group_names) -> None:
