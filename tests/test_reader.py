@@ -255,6 +255,50 @@ def test_groups_and_links(text, expected):
     assert [(g.group, g.link) for g in groups.find_groups(text)] == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a group named by description is the group named just before
+        (
+            "Gunmen shot dead two policemen in Lyari on Monday. Police blamed Lashkar-e-Jhangvi "
+            "for the killings. The group later claimed the attack.",
+            {"Lashkar-e-Jhangvi": "claimed"},
+        ),
+        (
+            "Investigators linked the cell to Al Qaeda. On March 4 armed men killed a trader in "
+            "Bahadurabad. A note found at the site said the international terrorist group was "
+            "at war with the state.",
+            {"Al Qaeda": "claimed"},
+        ),
+        # no cue: "the group" says nothing of the attack
+        (
+            "The BLA is active near Turbat. On Monday a bomb killed three soldiers in Turbat. "
+            "The group is known in the area.",
+            {},
+        ),
+        # a group of people is not a militant group
+        (
+            "The BLA is active near Turbat. On Monday gunmen fired on a group of labourers in "
+            "Turbat, killing four, police said.",
+            {},
+        ),
+        # the group named too long before
+        (
+            "Jundullah was banned in 2010. The ban was widely reported. Its leaders fled. "
+            "Many were arrested. On Monday a bomb killed three in Quetta. The group claimed it.",
+            {},
+        ),
+    ],
+)
+def test_a_group_named_by_description(text, expected, geocoder):
+    (candidate,) = [
+        c
+        for c in read_document(from_text(text, "t.txt", D(2015, 3, 25)), geocoder)
+        if c.event_type.value == "attack"
+    ]
+    assert {name: value.value for name, value in candidate.perpetrators.items()} == expected
+
+
 # --- event types -----------------------------------------------------------------
 
 

@@ -189,6 +189,7 @@ def _mentions_of(
     group_names,
     previous_place: places.PlaceMention | None = None,
     recent_attacks: int = 0,
+    antecedents: list[str] | None = None,
 ):
     """Return the mentions of one sentence, the date of any aggregate it holds, and its back references.
 
@@ -197,12 +198,15 @@ def _mentions_of(
     ``recent_attacks`` is how many attacks the sentences just before told: a
     clause such as "LeJ claimed both attacks" then refers to them, and is
     returned as (how many, its groups) instead of as new mentions.
+    ``antecedents`` are the groups named just before, for "the group claimed it".
     """
     found: list[Mention] = []
     references: list[tuple[int | None, list[groups.GroupMention]]] = []
     context_date = None
     city_place = _city_place(geocoder, city)
-    sentence_groups = groups.find_groups(sentence.text, group_names)
+    sentence_groups = groups.find_groups(
+        sentence.text, group_names
+    ) or groups.find_group_references(sentence.text, antecedents or [], group_names)
     body = _DATELINE.sub("", sentence.text, count=1)
     for clause in _clauses(body):
         triggers = events.find_triggers(clause)
@@ -223,7 +227,13 @@ def _mentions_of(
                 else _NUMBERS[(back.group("n") or back.group("all")).lower()]
             )  # fmt: skip
             if recent_attacks >= (count or 1):
-                references.append((count, groups.find_groups(clause, group_names)))
+                references.append(
+                    (
+                        count,
+                        groups.find_groups(clause, group_names)
+                        or groups.find_group_references(clause, antecedents or [], group_names),
+                    )
+                )
                 continue
         clause_dates = dates_.find_dates(clause, document.published)
         counted = _COUNTED.search(clause)
@@ -499,6 +509,8 @@ def add_groups(candidate: Candidate, found: list[groups.GroupMention], evidence:
 
 #: Sentences back a mention may look for the candidate it refers to.
 WINDOW = 4
+#: Sentences back "the group" may look for the group it names.
+ANTECEDENT_WINDOW = 3
 
 
 def read_document(document: Document, geocoder=None, group_names=None) -> list[Candidate]:
@@ -524,6 +536,7 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
     all_sentences = sentences(document)
     footnote_paragraphs: dict[int, str] = {}
     previous_places: dict[int, tuple[int, places.PlaceMention]] = {}
+    named_groups: list[tuple[int, str]] = []  # (sentence index, group), in order of mention
     for sentence in all_sentences:
         if sentence.paragraph in footnote_paragraphs:
             footnotes.setdefault(footnote_paragraphs[sentence.paragraph], []).append(sentence)
@@ -545,7 +558,10 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
             group_names,
             previous[1] if previous else None,
             len(_recent_attacks(candidates, sentence)),
+            [name for index, name in named_groups if sentence.index - index <= ANTECEDENT_WINDOW],
         )
+        for mention in groups.find_groups(sentence.text, group_names):
+            named_groups.append((sentence.index, mention.group))
         named = places.find_place(_DATELINE.sub("", sentence.text, count=1), geocoder, city)
         if named is not None and named.fine:
             previous_places[sentence.index] = (sentence.paragraph, named)
@@ -608,7 +624,12 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
                 if _evidence(sentence) not in candidate.evidence:
                     candidate.evidence.append(_evidence(sentence))
         if not found and not references:
-            _attach_references(candidates, sentence, group_names)
+            _attach_references(
+                candidates,
+                sentence,
+                group_names,
+                [n for i, n in named_groups if sentence.index - i <= ANTECEDENT_WINDOW],
+            )
     for number, markers in markers_of.items():
         candidate = candidates[number - 1]
         for marker in markers:
@@ -630,7 +651,7 @@ _PLURAL_REFERENCE = re.compile(
     re.I,
 )
 _SINGULAR_REFERENCE = re.compile(
-    r"\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
+    r"\b(?:the|this|that)\s+(?:(?!an?\s)[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
     re.I,
 )
 
@@ -644,9 +665,13 @@ def _recent_attacks(candidates: list[Candidate], sentence: Sentence) -> list[Can
     ]
 
 
-def _attach_references(candidates: list[Candidate], sentence: Sentence, group_names) -> None:
+def _attach_references(
+    candidates: list[Candidate], sentence: Sentence, group_names, antecedents: list[str]
+) -> None:
     """Give a sentence's groups to the events it refers back to ("these attacks", "the attack")."""
-    found = groups.find_groups(sentence.text, group_names)
+    found = groups.find_groups(sentence.text, group_names) or groups.find_group_references(
+        sentence.text, antecedents, group_names
+    )
     if not found or not candidates:
         return
     recent = [

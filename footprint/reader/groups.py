@@ -182,6 +182,41 @@ def link_of(text: str) -> tuple[str, str, float] | None:
     return "attributed", "", 0.4
 
 
+#: A group referred to by description: "the group", "the international terrorist group",
+#: "the outfit". Read only in a sentence that names no group, as the group named last.
+_GROUP_ANAPHOR = re.compile(
+    r"\b[Tt]he\s+(?:[a-z][\w-]*\s+){0,3}?(?:group|outfit|organi[sz]ation)\b(?!\s+of\b)"
+)
+
+
+def find_group_references(
+    text: str, antecedents: list[str], groups: GroupNames | None = None
+) -> list[GroupMention]:
+    """Return the groups a sentence names only by description ("the group claimed it").
+
+    ``antecedents`` are the groups the sentences just before named, the latest
+    last. A description is read as the latest of them, and only when its
+    clause has a claim or an attribution cue: without one, "the group" is too
+    often a group of people.
+    """
+    if not antecedents or find_groups(text, groups):
+        return []
+    match = _GROUP_ANAPHOR.search(text)
+    if match is None:
+        return []
+    clauses = [0, *(m.end() for m in _CLAUSE.finditer(text)), len(text) + 1]
+    start, end = next(
+        (clauses[i], clauses[i + 1])
+        for i in range(len(clauses) - 1)
+        if clauses[i] <= match.start() < clauses[i + 1]
+    )
+    link = link_of(text[start:end])
+    if link is None or not link[1]:
+        return []
+    name = antecedents[-1]
+    return [GroupMention(name, match.group(0), link[0], link[1], 0.5, match.start())]
+
+
 def find_groups(text: str, groups: GroupNames | None = None) -> list[GroupMention]:
     """Return the groups named in ``text`` with their links, one mention per group."""
     groups = groups or default_group_names()
