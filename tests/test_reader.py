@@ -317,6 +317,11 @@ def test_a_group_named_by_description(text, expected, geocoder):
         ("Karachi has been a safe haven for the group", "militant_presence", None),
         ("a hideout was found in Orangi", "militant_presence", None),
         ("he received threatening calls from the group", "other", None),
+        ("unidentified men hurled a grenade at a checkpost", "attack", "bombing"),
+        ("a hand grenade was thrown at the police post", "attack", "bombing"),
+        ("militants lobbed two grenades into the compound", "attack", "bombing"),
+        ("three soldiers were martyred", "attack", "unknown"),
+        ("the commander shifted his base from Kalat to Turbat", "militant_presence", None),
     ],
 )
 def test_event_types(text, event_type, attack_type):
@@ -335,6 +340,12 @@ def test_event_types(text, event_type, attack_type):
         "Lashkar-e-Jhangvi has carried out attacks on Hazaras in recent years.",
         'A TTP spokesman said: "We will bomb every police station in Quetta."',
         "\u201cWe will strike again,\u201d the BLA spokesman warned after the arrests.",
+        # statistics about attacks are general statements, even with a date
+        "Attacks in Karachi fell by 40 percent in 2016, police figures show.",
+        "There were fewer bombings in Quetta in 2014 than in any year since 2008.",
+        "Targeted killings rose to 300 last year compared with 2013.",
+        # grenades recovered are not a grenade attack
+        "Police recovered two hand grenades from a house in Lyari on Monday.",
     ],
 )
 def test_negations_threats_and_general_statements_are_not_events(text, geocoder):
@@ -497,6 +508,54 @@ def test_a_claim_for_all_three_reaches_three_not_more(geocoder):
     assert len(found) == 4
     claimed = [bool(c.perpetrators) for c in found]
     assert claimed == [False, True, True, True]
+
+
+def test_a_base_moved_from_one_place_to_another_is_a_presence_at_both(geocoder):
+    text = "Police believe the BLA commander shifted his base from Kalat to Turbat in 2012."
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [(c.place.value.name, c.date.value.start, c.date.value.end) for c in found] == [
+        ("Turbat", D(2012, 1, 1), D(2012, 12, 31)),
+        ("Kalat", D(2012, 1, 1), D(2012, 12, 31)),
+    ]
+    assert all(c.event_type.value == "militant_presence" for c in found)
+    assert all(c.perpetrators["Balochistan Liberation Army"].value == "suspected" for c in found)
+
+
+@pytest.mark.parametrize(
+    "text, arrests",
+    [
+        # different numbers arrested: two arrests
+        (
+            "Police arrested 20 suspects in Karachi in a raid on Monday. Moreover, five "
+            "militants were arrested in Karachi on Monday.",
+            2,
+        ),
+        # "another": a new arrest
+        (
+            "Police arrested a suspect in Lyari on Monday. Another suspect was detained in "
+            "Lyari on Monday.",
+            2,
+        ),
+        # the same number again: one arrest told twice
+        (
+            "Police arrested 20 suspects in Lyari on Monday. The 20 suspects were taken into "
+            "custody after a raid in Lyari.",
+            1,
+        ),
+    ],
+)
+def test_arrests_of_different_people_stay_apart(text, arrests, geocoder):
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [c.event_type.value for c in found] == ["arrest"] * arrests
+
+
+def test_an_indefinite_attack_in_a_later_sentence_is_not_a_reference(geocoder):
+    text = (
+        "QUETTA: Gunmen shot dead a lawyer on Sariab Road on Monday. It is not the first "
+        "time that an attack in Pakistan has carried the IS footprint."
+    )
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.perpetrators == {}
 
 
 # --- input -----------------------------------------------------------------------

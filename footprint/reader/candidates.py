@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from footprint.reader import casualties, events, groups, places, targets
 from footprint.reader import dates as dates_
 from footprint.reader.document import Document
+from footprint.reader.numbers import NUMBER, parse_number
 from footprint.reader.sentences import Sentence, sentences
 
 _DATELINE = re.compile(r"^[A-Z][A-Z ]{2,20}(?:,\s*[A-Z][a-z]+ \d{1,2})?\s*[:—–-]\s+")
@@ -55,6 +56,23 @@ _BACK_REFERENCE = re.compile(
 _ARREST_ADJECTIVE = re.compile(r"\b(?:the|of the|an?)\s+arrested\b", re.I)
 _NAMED_VICTIM = re.compile(
     r"^(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
+)
+#: "shifted its base from Mastung to Karachi": a presence at both places, the first until the move.
+_MOVED_FROM_TO = re.compile(
+    r"\bfrom\s+(?P<origin>[^,;]{2,60}?)\s+to\s+(?P<destination>[^;]{2,100})", re.I
+)
+#: How many were arrested: "arrested more than 450 foreign residents", "70 militants ... were
+#: arrested". Two arrests of different numbers of people are two events.
+_ARRESTED_COUNT = re.compile(
+    rf"\b(?P<n>{NUMBER})\s+(?:[\w-]+\s+){{0,3}}?(?:suspects|militants|men|people|persons|members|"
+    r"residents|foreigners|citizens|nationals|terrorists|criminals|activists|operatives|women)\b",
+    re.I,
+)
+#: A clause opening on "another", "a second", "separately": a new event, never one told before.
+_ANOTHER = re.compile(
+    r"^\W*(?:(?:meanwhile|separately|also|in addition)\W+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:another|a second|a third|a separate|a fresh)\b|^\W*(?:separately|in a separate (?:incident|raid|attack))\b",
+    re.I,
 )
 _BACKWARD = re.compile(
     rf"(?P<about>about|around|some|nearly|roughly)?\s*(?P<count>{dates_.NUMBER})\s+(?P<unit>days?|weeks?)\s+later",
@@ -107,6 +125,8 @@ class Mention:
     target: str | None = None
     target_confidence: float = 0.0
     counted: bool = False
+    arrested: int | None = None  # how many were arrested, for an arrest
+    another: bool = False  # "another ...", "a second ...": a new event
 
 
 @dataclass
@@ -246,6 +266,8 @@ def _mentions_of(
             continue
         if events.is_generic(clause) and not counted and not (own_date and not vague):
             continue
+        if events.is_statistic(clause) and not counted:
+            continue
         place_text = _without_groups(clause, sentence_groups)
         if trigger.event_type == "militant_presence" and _LOCATIVE.search(trigger.phrase):
             # "were hiding in X", "working in X": the place is the one after these words,
@@ -278,6 +300,23 @@ def _mentions_of(
             spots = listed or ([place] if place else [None])
         else:
             spots = [place]
+        origin = None
+        moved = (
+            _MOVED_FROM_TO.search(clause, trigger.position)
+            if trigger.event_type == "militant_presence" and _MOVED.search(trigger.phrase)
+            else None
+        )
+        if moved:
+            origin = places.find_place(
+                _without_groups(moved.group("origin"), sentence_groups), geocoder, city
+            )
+            destination = places.find_place(
+                _without_groups(moved.group("destination"), sentence_groups), geocoder, city
+            )
+            if origin is not None and destination is not None and origin.name != destination.name:
+                spots = [destination, origin]
+            else:
+                origin = None
         copies = _NUMBERS.get(counted.group("n").lower(), 1) if counted else 1
         attack_type, suicide = trigger.attack_type, trigger.suicide
         if counted and trigger.event_type == "attack":
@@ -300,7 +339,20 @@ def _mentions_of(
         date = own_date if not vague or own_date else None
         if date is None and relative is not None:
             date = relative
+        arrested = None
+        if trigger.event_type == "arrest":
+            count = _ARRESTED_COUNT.search(clause)
+            arrested = parse_number(count.group("n")) if count else None
         for spot in spots:
+            spot_date = date
+            if origin is not None and spot is origin and date is not None and date.start:
+                # the place left: a presence up to the move, from the start of its year
+                spot_date = dates_.make_range(
+                    dt.date(date.start.year, 1, 1),
+                    date.end,
+                    f"until the move ({date.phrase})",
+                    date.confidence * 0.8,
+                )
             for _ in range(copies):
                 found.append(
                     Mention(
@@ -312,8 +364,8 @@ def _mentions_of(
                         trigger=trigger.phrase,
                         confidence=trigger.confidence * (0.8 if counted else 1.0),
                         definite=trigger.definite and not counted,
-                        date=date,
-                        date_source="own" if date is not None else "none",
+                        date=spot_date,
+                        date_source="own" if spot_date is not None else "none",
                         place=spot,
                         killed=killed,
                         injured=injured,
@@ -322,6 +374,8 @@ def _mentions_of(
                         target=target,
                         target_confidence=target_conf,
                         counted=bool(counted),
+                        arrested=arrested,
+                        another=bool(_ANOTHER.search(clause)),
                     )
                 )
     return found, context_date, references
@@ -335,6 +389,7 @@ def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
     return replace(place, confidence=0.3) if place is not None else None
 
 
+_MOVED = re.compile(r"\b(?:shifted|moved|relocated)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:hiding|refuge|working|operating|based|located)\b", re.I)
 _THE_PROVINCE = re.compile(r"\b(?:in|across|of) the (?:restive |troubled )?province\b", re.I)
 
@@ -368,6 +423,10 @@ def _links_for(
 def _compatible(candidate: Candidate, mention: Mention) -> bool:
     if candidate.event_type.value != mention.event_type:
         return False
+    if mention.event_type == "arrest" and mention.arrested is not None:
+        told = [m.arrested for m in candidate.mentions if m.arrested is not None]
+        if told and mention.arrested not in told:
+            return False  # 450 arrested and 70 arrested are two arrests
     if mention.event_type == "attack" and not mention.definite:
         mine, theirs = candidate.attack_type.value, mention.attack_type
         if mine != theirs and "unknown" not in (mine, theirs):
@@ -716,6 +775,8 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
     else:
         order = [*reversed(same)] if follow_up else []
         order += list(reversed(earlier))
+    if mention.another and not mention.definite:
+        return None
     own_date = mention.date is not None and mention.date_source == "own"
     for candidate in order:
         if own_date and not mention.definite and candidate.counted and candidate.date.value is None:

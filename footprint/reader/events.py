@@ -9,7 +9,9 @@ A trigger does not make an event when its clause is
   "threatened to"), quoted or not,
 - **a generic statement** ("attacks on minorities", "a wave of targeted
   killings"): plural attack words with no count, article or date
-  (:func:`is_generic`), or
+  (:func:`is_generic`),
+- **a statistic** ("attacks fell by 30 percent last year", "fewer bombings
+  than in any year since 2008"), even with a date (:func:`is_statistic`), or
 - **an aggregate** ("in two attacks"): a count of several events, kept as
   context for the events it sums up (:func:`is_aggregate`).
 """
@@ -65,7 +67,9 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.75,
     ),
     (
-        r"\b(?:motorcycle|car|roadside|time|remote[- ]controlled|parcel|planted|improvised) bomb\b|\b(?:bomb|bombs|bombing|bombings|blast|blasts|explosion|IED|grenade attack|explosive device)\b|\bwent off\b|\bexploded\b|\bdetonated\b",
+        r"\b(?:motorcycle|car|roadside|time|remote[- ]controlled|parcel|planted|improvised) bomb\b|\b(?:bomb|bombs|bombing|bombings|blast|blasts|explosion|IED|grenade attack|explosive device)\b|\bwent off\b|\bexploded\b|\bdetonated\b"
+        r"|\b(?:hurl(?:ed|ing)?|lobb(?:ed|ing)|thr(?:ew|own|owing)|toss(?:ed|ing)?)\s+(?:an?\s+|two\s+|three\s+)?(?:hand\s+)?grenades?\b"
+        r"|\bgrenades?\s+(?:was|were)\s+(?:hurled|lobbed|thrown|tossed)\b",
         "attack",
         "bombing",
         False,
@@ -79,7 +83,7 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.75,
     ),
     (
-        r"\b(?:attack(?:ed|s)?|massacre|slaughter|carnage|killings?|murder(?:ed)?|strike|onslaught|ambush(?:ed)?)\b|\b(?:was|were) (?:killed|beheaded|murdered)\b",
+        r"\b(?:attack(?:ed|s)?|massacre|slaughter|carnage|killings?|murder(?:ed)?|strike|onslaught|ambush(?:ed)?)\b|\b(?:was|were) (?:killed|beheaded|murdered|martyred)\b",
         "attack",
         "unknown",
         None,
@@ -93,7 +97,7 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.8,
     ),
     (
-        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|(?:were|was|are|is|been) hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|shifted his base|moved (?:his|their) base|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
+        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|(?:were|was|are|is|been) hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|(?:shifted|moved|relocated) (?:his|her|its|their) (?:base|bases|headquarters|hideouts?)|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
         "militant_presence",
         None,
         None,
@@ -173,6 +177,22 @@ def is_aggregate(clause: str) -> bool:
 _ANY = re.compile(
     r"\b(?:every|each|any|such)\s+(?:[\w-]+\s+)?(?:attack|bombing|blast|incident|killing)\b", re.I
 )
+
+
+#: A statistic about attacks is a general statement even with a date: "attacks fell by 30
+#: percent last year", "fewer bombings in 2015 than in any year since 2008".
+_STATISTIC = re.compile(
+    r"\b(?:rose|fell|dropped|declined|increased|decreased|grew|climbed|doubled|halved)\s+(?:by|to|from)\b|"
+    r"\bper\s?cent\b|%|\bcompared (?:with|to)\b|\b(?:fewer|more|less)\s+(?:[\w-]+\s+)?"
+    r"(?:attacks|bombings|blasts|incidents|killings|kidnappings)\b[^.;]{0,60}?\bthan\b|"
+    r"\b(?:figures|statistics|data)\b|\bthe most common\b",
+    re.I,
+)
+
+
+def is_statistic(clause: str) -> bool:
+    """True when the clause counts or compares attacks in general ("attacks fell by 30 percent")."""
+    return bool(_GENERIC.search(clause) and _STATISTIC.search(clause))
 
 
 def is_generic(clause: str) -> bool:
