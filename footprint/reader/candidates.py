@@ -788,6 +788,19 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
         mine, theirs = candidate.place.value, mention.place
         if mine.place_id == theirs.place_id or not (mine.fine and theirs.fine):
             return candidate
+    if own_date and mention.date.precision == "day" and not mention.another:
+        # an event told again far from its first telling (a caption, a recap): the same
+        # kind of attack on the same day, in no other place, is the same event
+        for candidate in reversed([c for c in candidates if c not in recent]):
+            told = candidate.date.value
+            if (
+                told is not None
+                and told.precision == "day"
+                and told.start == mention.date.start
+                and candidate.attack_type.value == mention.attack_type
+                and _compatible(candidate, mention)
+            ):
+                return candidate
     return None
 
 

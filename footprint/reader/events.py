@@ -60,7 +60,8 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.8,
     ),
     (
-        r"\b(?:attack(?:ed|s)?|assault(?:ed)?|stormed|raid(?:ed)?) (?:on )?(?:the |a )?(?:[\w'’-]+ ){0,4}(?:base|dockyard|airport|air base|academy|training (?:centre|college)|police lines|camp|cantonment|check ?post|installation|headquarters|jail|prison|naval station)\b",
+        r"\b(?:attack(?:ed|s)?|assault(?:ed)?|stormed|raid(?:ed)?) (?:on )?(?:the |a )?(?:[\w'’-]+ ){0,4}(?:base|dockyard|airport|air base|academy|training (?:centre|college)|police lines|camp|cantonment|check ?post|installation|headquarters|jail|prison|naval station)\b"
+        r"|\b(?:base|dockyard|airport|airbase|academy|cantonment|check ?post|jail|prison) (?:attack|assault|raid|siege)\b",
         "attack",
         "facility_attack",
         None,
