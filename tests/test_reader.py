@@ -322,6 +322,7 @@ def test_a_group_named_by_description(text, expected, geocoder):
         ("militants lobbed two grenades into the compound", "attack", "bombing"),
         ("three soldiers were martyred", "attack", "unknown"),
         ("the commander shifted his base from Kalat to Turbat", "militant_presence", None),
+        ("he was involved in the navy dockyard attack", "attack", "facility_attack"),
     ],
 )
 def test_event_types(text, event_type, attack_type):
@@ -547,6 +548,48 @@ def test_a_base_moved_from_one_place_to_another_is_a_presence_at_both(geocoder):
 def test_arrests_of_different_people_stay_apart(text, arrests, geocoder):
     found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
     assert [c.event_type.value for c in found] == ["arrest"] * arrests
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # the link comes before the arrest is told
+        (
+            "Investigators say one of the arrested suspects is linked to LeJ. Police arrested "
+            "four men in Lyari on Monday.",
+            {"Lashkar-e-Jhangvi": "attributed"},
+        ),
+        # ... or after
+        (
+            "Police arrested four men in Lyari on Monday. Officials said the detained men were "
+            "members of the BLA.",
+            {"Balochistan Liberation Army": "attributed"},
+        ),
+        # two arrests: which one is meant is a guess, so neither gets the group
+        (
+            "Officials said one of the arrested men is a member of the BLA. Police arrested four "
+            "men in Lyari on Monday. Rangers arrested two men in Turbat on Tuesday.",
+            {},
+        ),
+    ],
+)
+def test_the_group_of_the_arrested_people_goes_to_the_arrest(text, expected, geocoder):
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    links = {}
+    for candidate in found:
+        assert candidate.event_type.value == "arrest"
+        links.update({name: value.value for name, value in candidate.perpetrators.items()})
+    assert links == expected
+
+
+def test_an_attack_told_again_far_from_its_first_telling_is_one_event(geocoder):
+    filler = " ".join(f"Analysts spoke of topic number {n} at length." for n in range(6))
+    text = (
+        "KARACHI: A suicide bomber hit a Rangers van in Saddar on March 20, killing two. "
+        f"{filler} Officials inspect the site of a suicide attack on a Rangers van on March 20."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert len(found) == 1 and len(found[0].evidence) == 2
 
 
 def test_an_indefinite_attack_in_a_later_sentence_is_not_a_reference(geocoder):

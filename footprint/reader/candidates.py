@@ -68,6 +68,11 @@ _ARRESTED_COUNT = re.compile(
     r"residents|foreigners|citizens|nationals|terrorists|criminals|activists|operatives|women)\b",
     re.I,
 )
+#: "one of the arrested suspects is linked to LeJ": the group of the people an arrest took.
+_ARRESTED_PEOPLE = re.compile(
+    r"\b(?:the|those)\s+(?:[\w-]+\s+)?(?:arrested|detained)\s+(?:suspects?|men|militants?|persons?|people)\b",
+    re.I,
+)
 #: A clause opening on "another", "a second", "separately": a new event, never one told before.
 _ANOTHER = re.compile(
     r"^\W*(?:(?:meanwhile|separately|also|in addition)\W+)?(?:[\w-]+\s+){0,3}?"
@@ -596,6 +601,7 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
     footnote_paragraphs: dict[int, str] = {}
     previous_places: dict[int, tuple[int, places.PlaceMention]] = {}
     named_groups: list[tuple[int, str]] = []  # (sentence index, group), in order of mention
+    arrested_links: list[tuple[groups.GroupMention, Evidence]] = []
     for sentence in all_sentences:
         if sentence.paragraph in footnote_paragraphs:
             footnotes.setdefault(footnote_paragraphs[sentence.paragraph], []).append(sentence)
@@ -626,6 +632,12 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
             previous_places[sentence.index] = (sentence.paragraph, named)
         if aggregate_date is not None:
             context_date, context_until = aggregate_date, sentence.index + 3
+        people = _ARRESTED_PEOPLE.search(sentence.text)
+        if people:
+            linked = [
+                g for g in groups.find_groups(sentence.text[people.start() :], group_names) if g.cue
+            ]
+            arrested_links.extend((g, _evidence(sentence)) for g in linked)
         backward = _BACKWARD.search(sentence.text)
         for mention in found:
             date = mention.date
@@ -689,6 +701,7 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
                 group_names,
                 [n for i, n in named_groups if sentence.index - i <= ANTECEDENT_WINDOW],
             )
+    _link_arrested_people(candidates, arrested_links)
     for number, markers in markers_of.items():
         candidate = candidates[number - 1]
         for marker in markers:
@@ -713,6 +726,26 @@ _SINGULAR_REFERENCE = re.compile(
     r"\b(?:the|this|that)\s+(?:(?!an?\s)[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
     re.I,
 )
+
+
+def _link_arrested_people(
+    candidates: list[Candidate], links: list[tuple[groups.GroupMention, Evidence]]
+) -> None:
+    """Give the groups of "the arrested suspects" to the arrest, wherever the text says so.
+
+    A text often names the group of the people held before or after it tells
+    the arrest ("one of the arrested suspects is linked to LeJ"). The link
+    goes to the arrest only when the text tells exactly one, and one naming
+    no group of its own; with several, which arrest is meant is a guess.
+    """
+    arrests = [c for c in candidates if c.event_type.value == "arrest"]
+    if len(arrests) != 1 or arrests[0].perpetrators or not links:
+        return
+    (arrest,) = arrests
+    for mention, evidence in links:
+        add_groups(arrest, [mention], evidence)
+        if evidence not in arrest.evidence:
+            arrest.evidence.append(evidence)
 
 
 def _recent_attacks(candidates: list[Candidate], sentence: Sentence) -> list[Candidate]:
