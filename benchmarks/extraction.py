@@ -392,8 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.set in ("reports", "held-out", "both"):
         sets.append(
             (
-                "Held out in round 2 (tests/data/reports/h09-h22): written before round 2's "
-                "rule changes, run once after them",
+                "Held out in round 2 (tests/data/reports/h09-h32): each written before the "
+                "rules it tests, run once after round 2's rules were frozen",
                 [
                     evaluate(n, f, t, geocoder)
                     for n, f, t in report_documents(geocoder, prefix="h", held_out_round=2)
