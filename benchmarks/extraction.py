@@ -308,6 +308,16 @@ def report_documents(geocoder, folder: Path = REPORTS, prefix: str = "r", held_o
         yield path.stem, frame, truths
 
 
+def held_out_rounds(folder: Path = REPORTS) -> list[int]:
+    """Return the rounds of the held-out reports (``held_out_round``, 1 when absent), in order."""
+    return sorted(
+        {
+            yaml.safe_load(p.read_text(encoding="utf-8")).get("held_out_round", 1)
+            for p in folder.glob("h*.yaml")
+        }
+    )
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f}%" if whole else "    –"
 
@@ -355,8 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         choices=["seeds", "reports", "development", "held-out", "both"],
         default="both",
-        help="development: seeds, our reports and round 1's held-out reports (all but round 2); "
-        "held-out: round 2's held-out reports only",
+        help="development: seeds, our reports and the held-out reports of earlier rounds; "
+        "held-out: the latest round's held-out reports only",
     )
     parser.add_argument("--misses", action="store_true", help="list missed, extra and wrong")
     parser.add_argument("--json", action="store_true")
@@ -379,25 +389,25 @@ def main(argv: list[str] | None = None) -> int:
                 [evaluate(n, f, t, geocoder) for n, f, t in report_documents(geocoder)],
             )
         )
-        sets.append(
-            (
-                "Held out in round 1 (tests/data/reports/h01-h08): written after round 1's rules "
-                "were frozen; their failures were studied in round 2",
-                [
-                    evaluate(n, f, t, geocoder)
-                    for n, f, t in report_documents(geocoder, prefix="h", held_out_round=1)
-                ],
-            )
+    rounds = held_out_rounds()
+    latest = rounds[-1] if rounds else None
+    for number in rounds:
+        if number == latest and args.set not in ("reports", "held-out", "both"):
+            continue
+        if number != latest and args.set not in ("reports", "development", "both"):
+            continue
+        documents = list(report_documents(geocoder, prefix="h", held_out_round=number))
+        names = f"{documents[0][0][:3]}-{documents[-1][0][:3]}"
+        status = (
+            f"each written before the rules it tests, run once after round {number}'s rules "
+            "were frozen"
+            if number == latest
+            else f"held out when written; their failures were studied in round {number + 1}"
         )
-    if args.set in ("reports", "held-out", "both"):
         sets.append(
             (
-                "Held out in round 2 (tests/data/reports/h09-h32): each written before the "
-                "rules it tests, run once after round 2's rules were frozen",
-                [
-                    evaluate(n, f, t, geocoder)
-                    for n, f, t in report_documents(geocoder, prefix="h", held_out_round=2)
-                ],
+                f"Held out in round {number} (tests/data/reports/{names}): {status}",
+                [evaluate(n, f, t, geocoder) for n, f, t in documents],
             )
         )
     if args.json:
