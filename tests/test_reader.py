@@ -92,6 +92,10 @@ def test_absolute_and_published_relative_dates(text, start, end, best, precision
         ("minutes later", 0, 0),
         ("the next day", 1, 0),
         ("a week later", 7, 0),
+        ("less than an hour later", 0, 0),
+        ("later that day", 0, 0),
+        # a clause opening on the time of day goes on with the day just told
+        ("In the evening, gunmen", 0, 0),
     ],
 )
 def test_dates_relative_to_another_event(text, offset, tolerance):
@@ -127,6 +131,44 @@ def test_a_date_then_about_n_days_later_dates_the_events_before(geocoder):
     )
     assert first.date.value.precision == "week"
     assert second.date.value.best == D(2015, 3, 20)
+
+
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        # the day of the news, then N days back (2015-03-23 was a Monday)
+        (
+            "Shops in Saddar reopened on Monday, two days after a bomb exploded in Saddar, "
+            "wounding five.",
+            D(2015, 3, 21),
+            D(2015, 3, 21),
+        ),
+        (
+            "Schools in Hub reopened on Monday, a week after gunmen shot dead a teacher in Hub.",
+            D(2015, 3, 14),
+            D(2015, 3, 18),
+        ),
+        # an anniversary: the date after the event word, not the day of the news
+        (
+            "Mourners met in Quetta on Tuesday to mark the anniversary of the bombing of a bus "
+            "in Hazara Town in June 2013.",
+            D(2013, 6, 1),
+            D(2013, 6, 30),
+        ),
+    ],
+)
+def test_background_events_are_dated_from_the_news_of_the_day(text, start, end, geocoder):
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert (candidate.date.value.start, candidate.date.value.end) == (start, end)
+
+
+def test_the_time_of_day_goes_on_with_the_day_just_told(geocoder):
+    text = (
+        "KARACHI: A bomb went off in Lyari on Monday, wounding two. In the afternoon, gunmen "
+        "shot dead a trader in Orangi Town."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [c.date.value.best for c in found] == [D(2015, 3, 23), D(2015, 3, 23)]
 
 
 def test_vague_periods_date_nothing():
@@ -244,6 +286,11 @@ def test_number_words(text, value):
             "Police said they had arrested two members of the BLA.",
             [("Balochistan Liberation Army", "attributed")],
         ),
+        (
+            "Investigators said they suspected the BLF.",
+            [("Balochistan Liberation Front", "suspected")],
+        ),
+        ("Officials suspect LeJ of the killing.", [("Lashkar-e-Jhangvi", "suspected")]),
         # no one claimed: the claim in the other clause does not reach the group
         (
             "No one has claimed responsibility, but police blamed LeJ.",
@@ -345,6 +392,9 @@ def test_event_types(text, event_type, attack_type):
         "Attacks in Karachi fell by 40 percent in 2016, police figures show.",
         "There were fewer bombings in Quetta in 2014 than in any year since 2008.",
         "Targeted killings rose to 300 last year compared with 2013.",
+        # an accident is no attack
+        "A blast at a shop in Saddar on Monday was caused by a gas cylinder, police said.",
+        "Police ruled out terrorism after an explosion at a factory in Korangi on Monday.",
         # grenades recovered are not a grenade attack
         "Police recovered two hand grenades from a house in Lyari on Monday.",
     ],
@@ -590,6 +640,44 @@ def test_an_attack_told_again_far_from_its_first_telling_is_one_event(geocoder):
     )
     found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
     assert len(found) == 1 and len(found[0].evidence) == 2
+
+
+@pytest.mark.parametrize(
+    "text, attack_type",
+    [
+        ("Maulana Abdul Ghani, a cleric, was shot dead in Kharadar on Monday.", "assassination"),
+        (
+            "The head of the seminary, Mufti Ahmed Raza (who was killed in Quetta in 2010), "
+            "was a Deobandi scholar.",
+            "assassination",
+        ),
+        # a capitalised first word is not a name
+        ("In the evening, a police constable was gunned down in Lyari on Monday.", "armed_assault"),
+        ("On Monday a shopkeeper was shot dead in Saddar.", "armed_assault"),
+    ],
+)
+def test_a_named_victim_makes_an_assassination(text, attack_type, geocoder):
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.attack_type.value == attack_type
+
+
+def test_a_negated_sentence_lends_no_group(geocoder):
+    text = (
+        "Gunmen shot dead a trader in Lyari on Monday. This is not the first time that a "
+        "killing in Lyari has been blamed on the BLA."
+    )
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.perpetrators == {}
+
+
+def test_the_group_of_the_arrested_men_is_not_the_attacks(geocoder):
+    text = (
+        "The bombing of a bus in Mastung last month was planned abroad, and one of the arrested "
+        "men is a member of LeJ, police said. Police arrested two men in Mastung on Sunday."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    links = {c.event_type.value: {k: v.value for k, v in c.perpetrators.items()} for c in found}
+    assert links == {"attack": {}, "arrest": {"Lashkar-e-Jhangvi": "attributed"}}
 
 
 def test_an_indefinite_attack_in_a_later_sentence_is_not_a_reference(geocoder):

@@ -55,7 +55,9 @@ _BACK_REFERENCE = re.compile(
 )
 _ARREST_ADJECTIVE = re.compile(r"\b(?:the|of the|an?)\s+arrested\b", re.I)
 _NAMED_VICTIM = re.compile(
-    r"^(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
+    r"^(?!(?:In|On|At|By|For|From|After|Before|During|Later|Earlier|Meanwhile|The|A|An|This|That|"
+    r"These|Those|Two|Three|Four|Five|Several|Some|One|Another|Unidentified|Gunmen|Police|Officials|"
+    r"Militants|Security|Last|Yesterday|Today|Hours|Minutes|Moments)\b)(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
 )
 #: "shifted its base from Mastung to Karachi": a presence at both places, the first until the move.
 _MOVED_FROM_TO = re.compile(
@@ -78,6 +80,12 @@ _ANOTHER = re.compile(
     r"^\W*(?:(?:meanwhile|separately|also|in addition)\W+)?(?:[\w-]+\s+){0,3}?"
     r"(?:another|a second|a third|a separate|a fresh)\b|^\W*(?:separately|in a separate (?:incident|raid|attack))\b",
     re.I,
+)
+#: A name of two to four capitalised words just before "(who was killed": "Mufti Nizamuddin
+#: Shamzai (who was killed in Karachi in 2004)".
+_NAMED_VICTIM_INLINE = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}\s*[(,]\s*who\s+(?:was|had been)\s+"
+    r"(?:killed|shot dead|gunned down|murdered|stabbed|assassinated)\b"
 )
 _BACKWARD = re.compile(
     rf"(?P<about>about|around|some|nearly|roughly)?\s*(?P<count>{dates_.NUMBER})\s+(?P<unit>days?|weeks?)\s+later",
@@ -240,6 +248,8 @@ def _mentions_of(
             continue
         if events.is_negated(clause, trigger) or events.is_irrealis(clause, trigger):
             continue
+        if trigger.event_type == "attack" and events.is_accident(sentence.text):
+            continue
         back = _BACK_REFERENCE.search(clause)
         if (
             back
@@ -265,7 +275,23 @@ def _mentions_of(
         vague = bool(dates_.VAGUE.search(clause))
         anchor = counted.start() if counted else trigger.position
         absolute = [d for d in clause_dates if not d.relative_to_event]
+        if _BACKGROUND_BEFORE.search(clause[: trigger.position]):
+            # "to mark the anniversary of the bombing ... in December 2009": the dates
+            # before the event word belong to the news of the day, not to the event
+            absolute = [d for d in absolute if d.position > trigger.position] or absolute
         own_date = min(absolute, key=lambda d: abs(d.position - anchor)) if absolute else None
+        after = _DAYS_AFTER.search(clause[: trigger.position + 1])
+        if after and own_date is not None and own_date.start and own_date.position < after.start():
+            # "on Saturday, three days after gunmen attacked": N days before that date
+            count = (
+                1
+                if after.group("count").lower() in ("a", "an", "one")
+                else (parse_number(after.group("count")) or 1)
+            )
+            week = after.group("unit").lower().startswith("week")
+            own_date = dates_.back(
+                own_date, count * (7 if week else 1), 2 if week else 0, after.group(0)
+            )
         if events.is_aggregate(clause) and not counted:
             context_date = own_date or context_date
             continue
@@ -334,7 +360,7 @@ def _mentions_of(
         if (
             trigger.event_type == "attack"
             and attack_type in ("unknown", "armed_assault")
-            and _NAMED_VICTIM.search(clause)
+            and (_NAMED_VICTIM.search(clause) or _NAMED_VICTIM_INLINE.search(clause))
         ):
             attack_type, suicide = "assassination", None
         target_type, target, target_conf = targets.target_type(clause, trigger.event_type)
@@ -344,6 +370,12 @@ def _mentions_of(
         date = own_date if not vague or own_date else None
         if date is None and relative is not None:
             date = relative
+        event_groups = sentence_groups
+        people = _ARRESTED_PEOPLE.search(sentence.text)
+        if people and trigger.event_type != "arrest":
+            # "the attack ... and one of the arrested suspects has links to IS": the group
+            # of the people held, not of the attack
+            event_groups = [g for g in sentence_groups if g.position < people.start()]
         arrested = None
         if trigger.event_type == "arrest":
             count = _ARRESTED_COUNT.search(clause)
@@ -374,7 +406,7 @@ def _mentions_of(
                         place=spot,
                         killed=killed,
                         injured=injured,
-                        groups=_links_for(trigger, sentence_groups),
+                        groups=_links_for(trigger, event_groups),
                         target_type=target_type,
                         target=target,
                         target_confidence=target_conf,
@@ -394,6 +426,16 @@ def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
     return replace(place, confidence=0.3) if place is not None else None
 
 
+#: Words before an event word that make it the background of the day's news.
+_BACKGROUND_BEFORE = re.compile(
+    r"\b(?:anniversary of|a year since|years since|to mark|in memory of|commemorat\w+)\s+"
+    r"(?:[\w'’-]+\s+){0,4}$",
+    re.I,
+)
+#: "three days after gunmen attacked", "a week after a bomb exploded".
+_DAYS_AFTER = re.compile(
+    rf"\b(?P<count>{NUMBER}|a|an)\s+(?P<unit>days?|weeks?)\s+after\b(?=[^.;]{{0,60}}$)", re.I
+)
 _MOVED = re.compile(r"\b(?:shifted|moved|relocated)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:hiding|refuge|working|operating|based|located)\b", re.I)
 _THE_PROVINCE = re.compile(r"\b(?:in|across|of) the (?:restive |troubled )?province\b", re.I)
@@ -783,6 +825,8 @@ def _attach_references(
         ]
         if not previous or not all(g.cue for g in found):
             return
+        if any(events.is_negated(sentence.text, t) for t in events.find_triggers(sentence.text)):
+            return  # "it is not the first time that an attack has been blamed on IS"
         targets_ = previous[-1:]
     for candidate in targets_:
         add_groups(candidate, found, _evidence(sentence))

@@ -5,6 +5,8 @@ attack type and the ``suicide`` flag (``EVENT_RULES``, most specific first).
 A trigger does not make an event when its clause is
 
 - **negated or denied** ("no blast took place", "police denied that ..."),
+- **an accident** ("the blast was caused by a gas leak", "ruling out
+  terrorism"; :func:`is_accident`),
 - **a threat or a plan** ("vowed to attack", "will target", "plans to",
   "threatened to"), quoted or not,
 - **a generic statement** ("attacks on minorities", "a wave of targeted
@@ -156,6 +158,22 @@ def find_triggers(clause: str) -> list[Trigger]:
             event_type, attack_type, suicide, match.group(0), match.start(), confidence, definite
         )
     return sorted(found.values(), key=lambda t: t.position)
+
+
+#: An explosion the text puts down to an accident: "was caused by a gas leak", "ruling out
+#: terrorism", "not an act of terrorism".
+_ACCIDENT = re.compile(
+    r"\b(?:caused by|due to|because of|blamed on|result of)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:gas\s+(?:leak|leakage|cylinder)|cylinder|short[- ]circuit|boiler|transformer|accident)\b|"
+    r"\brul(?:ed|ing)\s+out\s+(?:any\s+)?(?:terrorism|sabotage|an?\s+(?:terrorist\s+)?attack)\b|"
+    r"\bnot\s+an?\s+(?:act\s+of\s+terrorism|terrorist\s+attack|attack)\b",
+    re.I,
+)
+
+
+def is_accident(clause: str) -> bool:
+    """True when the clause puts an explosion down to an accident ("caused by a gas leak")."""
+    return bool(_ACCIDENT.search(clause))
 
 
 def is_negated(clause: str, trigger: Trigger) -> bool:

@@ -43,6 +43,7 @@ SUSPECT_CUES = (
     r"\bcould have\b",
     r"\bsuspected (?:of|that|involvement|role|links?)\b",
     r"\b(?:is|are|was|were|being|been) suspected\b",
+    r"\b(?:they|we|he|she|police|investigators|officials|officers|authorities|sources)\s+(?:also\s+|had\s+)?suspect(?:ed|s)?\b",
     r"(?<!\ba )(?<!\ban )(?<!the )(?<!arrested )\bsuspects? (?:that|the|of)\b",
     r"\b(?:are|is|were|was) (?:investigating|probing)\b",
     r"\blikely\b",
