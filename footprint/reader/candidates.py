@@ -13,7 +13,10 @@ candidates (:func:`read_document`):
 3. **Coreference.** A definite reference with nothing new ("the slaughter was
    claimed by ...") joins the latest event of its type; a mention whose type,
    date, place and casualties agree with a recent candidate joins it.
-4. **Footnotes.** A footnote's groups and links join the events whose
+4. **Back references.** "LeJ claimed both attacks" gives its groups to the
+   attacks just told and adds none; the group of "the arrested suspects" goes
+   to the text's one arrest.
+5. **Footnotes.** A footnote's groups and links join the events whose
    sentence carries its marker.
 
 Each field keeps the sentence it came from (:class:`Evidence`) and a confidence.

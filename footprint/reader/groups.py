@@ -10,12 +10,15 @@ The link of a group comes from the cue words of its sentence, strongest first:
   "introducing themselves as"; the group speaking for itself ("a spokesman for
   the TTP", "the BLA's spokesman", "the UBA said it had carried out the attack");
 - ``suspected`` (hedges win over who is speaking): "believe", "may have",
-  "suspected", "likely", "reportedly", "speculated", "possibly", "apparent";
+  "suspected", "police suspect", "likely", "reportedly", "speculated",
+  "possibly", "apparent";
 - ``attributed``: "police said", "investigators", "forensic", "confirm",
   "blamed", "was behind", "member of", "linked to", "responsible for"; a
   spokesperson of anyone but the group ("a spokesperson for the Rangers said").
 
-A denial ("denied responsibility") gives no link.
+A denial ("denied responsibility", "said it had not carried out the attack")
+gives no link. A sentence naming no group may name one by description ("the
+separatist group claimed it"): :func:`find_group_references`.
 """
 
 from __future__ import annotations
