@@ -23,7 +23,7 @@ script prints figures and asserts nothing.
 
 Usage::
 
-    python benchmarks/extraction.py [--set seeds|reports|both] [--misses] [--json]
+    python benchmarks/extraction.py [--set seeds|reports|development|held-out|both] [--misses] [--json]
 """
 
 from __future__ import annotations
@@ -278,14 +278,18 @@ def seed_documents(geocoder):
         yield source["file"], frame, truths
 
 
-def report_documents(geocoder, folder: Path = REPORTS, prefix: str = "r"):
+def report_documents(geocoder, folder: Path = REPORTS, prefix: str = "r", held_out_round=None):
     """Yield (name, frame, truths) for our short reports (text and coding in one YAML file).
 
     ``prefix`` ``r`` gives the reports written while the rules were made;
-    ``h`` the held-out ones, written after the rules were frozen.
+    ``h`` the held-out ones, written before a round of rule changes and run
+    once after it. ``held_out_round`` keeps the held-out reports of one round
+    (``held_out_round`` in the YAML, 1 when absent).
     """
     for path in sorted(folder.glob(f"{prefix}*.yaml")):
         report = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if held_out_round is not None and report.get("held_out_round", 1) != held_out_round:
+            continue
         document = from_text(
             report["text"],
             path.stem + ".txt",
@@ -302,6 +306,16 @@ def report_documents(geocoder, folder: Path = REPORTS, prefix: str = "r"):
                 )
             )
         yield path.stem, frame, truths
+
+
+def held_out_rounds(folder: Path = REPORTS) -> list[int]:
+    """Return the rounds of the held-out reports (``held_out_round``, 1 when absent), in order."""
+    return sorted(
+        {
+            yaml.safe_load(p.read_text(encoding="utf-8")).get("held_out_round", 1)
+            for p in folder.glob("h*.yaml")
+        }
+    )
 
 
 def _pct(part: int, whole: int) -> str:
@@ -347,7 +361,13 @@ def table(results: list[dict], title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["seeds", "reports", "both"], default="both")
+    parser.add_argument(
+        "--set",
+        choices=["seeds", "reports", "development", "held-out", "both"],
+        default="both",
+        help="development: seeds, our reports and the held-out reports of earlier rounds; "
+        "held-out: the latest round's held-out reports only",
+    )
     parser.add_argument("--misses", action="store_true", help="list missed, extra and wrong")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -355,24 +375,39 @@ def main(argv: list[str] | None = None) -> int:
 
     geocoder = Geocoder.default()
     sets = []
-    if args.set in ("seeds", "both"):
+    if args.set in ("seeds", "development", "both"):
         sets.append(
             (
                 "Seed documents (seeds/*.yaml)",
                 [evaluate(n, f, t, geocoder) for n, f, t in seed_documents(geocoder)],
             )
         )
-    if args.set in ("reports", "both"):
+    if args.set in ("reports", "development", "both"):
         sets.append(
             (
                 "Our reports (tests/data/reports/r*.yaml)",
                 [evaluate(n, f, t, geocoder) for n, f, t in report_documents(geocoder)],
             )
         )
+    rounds = held_out_rounds()
+    latest = rounds[-1] if rounds else None
+    for number in rounds:
+        if number == latest and args.set not in ("reports", "held-out", "both"):
+            continue
+        if number != latest and args.set not in ("reports", "development", "both"):
+            continue
+        documents = list(report_documents(geocoder, prefix="h", held_out_round=number))
+        names = f"{documents[0][0][:3]}-{documents[-1][0][:3]}"
+        status = (
+            f"each written before the rules it tests, run once after round {number}'s rules "
+            "were frozen"
+            if number == latest
+            else f"held out when written; their failures were studied in round {number + 1}"
+        )
         sets.append(
             (
-                "Held-out reports, written after the rules were frozen (tests/data/reports/h*.yaml)",
-                [evaluate(n, f, t, geocoder) for n, f, t in report_documents(geocoder, prefix="h")],
+                f"Held out in round {number} (tests/data/reports/{names}): {status}",
+                [evaluate(n, f, t, geocoder) for n, f, t in documents],
             )
         )
     if args.json:

@@ -92,6 +92,10 @@ def test_absolute_and_published_relative_dates(text, start, end, best, precision
         ("minutes later", 0, 0),
         ("the next day", 1, 0),
         ("a week later", 7, 0),
+        ("less than an hour later", 0, 0),
+        ("later that day", 0, 0),
+        # a clause opening on the time of day goes on with the day just told
+        ("In the evening, gunmen", 0, 0),
     ],
 )
 def test_dates_relative_to_another_event(text, offset, tolerance):
@@ -127,6 +131,44 @@ def test_a_date_then_about_n_days_later_dates_the_events_before(geocoder):
     )
     assert first.date.value.precision == "week"
     assert second.date.value.best == D(2015, 3, 20)
+
+
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        # the day of the news, then N days back (2015-03-23 was a Monday)
+        (
+            "Shops in Saddar reopened on Monday, two days after a bomb exploded in Saddar, "
+            "wounding five.",
+            D(2015, 3, 21),
+            D(2015, 3, 21),
+        ),
+        (
+            "Schools in Hub reopened on Monday, a week after gunmen shot dead a teacher in Hub.",
+            D(2015, 3, 14),
+            D(2015, 3, 18),
+        ),
+        # an anniversary: the date after the event word, not the day of the news
+        (
+            "Mourners met in Quetta on Tuesday to mark the anniversary of the bombing of a bus "
+            "in Hazara Town in June 2013.",
+            D(2013, 6, 1),
+            D(2013, 6, 30),
+        ),
+    ],
+)
+def test_background_events_are_dated_from_the_news_of_the_day(text, start, end, geocoder):
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert (candidate.date.value.start, candidate.date.value.end) == (start, end)
+
+
+def test_the_time_of_day_goes_on_with_the_day_just_told(geocoder):
+    text = (
+        "KARACHI: A bomb went off in Lyari on Monday, wounding two. In the afternoon, gunmen "
+        "shot dead a trader in Orangi Town."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [c.date.value.best for c in found] == [D(2015, 3, 23), D(2015, 3, 23)]
 
 
 def test_vague_periods_date_nothing():
@@ -214,10 +256,94 @@ def test_number_words(text, value):
             [("Islamic State", "attributed")],
         ),
         ("Sources claimed the TTP was behind it.", [("Tehrik-i-Taliban Pakistan", "attributed")]),
+        # officials speaking attribute; a group's own spokesman claims
+        (
+            "LeJ men were held in a raid, a spokesperson for the Rangers said.",
+            [("Lashkar-e-Jhangvi", "attributed")],
+        ),
+        (
+            "A CTD spokesman said the suspects belonged to the BLF.",
+            [("Balochistan Liberation Front", "attributed")],
+        ),
+        (
+            "A spokesman for the banned TTP telephoned reporters from an unknown place.",
+            [("Tehrik-i-Taliban Pakistan", "claimed")],
+        ),
+        ("The BLA's spokesman sent a statement.", [("Balochistan Liberation Army", "claimed")]),
+        # a group saying it did it claims; saying it did not is a denial
+        (
+            "The United Baloch Army said it had carried out the attack.",
+            [("United Baloch Army", "claimed")],
+        ),
+        (
+            "In a statement, the BRA said its fighters were behind the blast.",
+            [("Baloch Republican Army", "claimed")],
+        ),
+        ("The BLF said it had not carried out the attack.", []),
+        ("Jundullah said it was not behind the bombing.", []),
+        # "they" is the police here, not the group
+        (
+            "Police said they had arrested two members of the BLA.",
+            [("Balochistan Liberation Army", "attributed")],
+        ),
+        (
+            "Investigators said they suspected the BLF.",
+            [("Balochistan Liberation Front", "suspected")],
+        ),
+        ("Officials suspect LeJ of the killing.", [("Lashkar-e-Jhangvi", "suspected")]),
+        # no one claimed: the claim in the other clause does not reach the group
+        (
+            "No one has claimed responsibility, but police blamed LeJ.",
+            [("Lashkar-e-Jhangvi", "attributed")],
+        ),
     ],
 )
 def test_groups_and_links(text, expected):
     assert [(g.group, g.link) for g in groups.find_groups(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a group named by description is the group named just before
+        (
+            "Gunmen shot dead two policemen in Lyari on Monday. Police blamed Lashkar-e-Jhangvi "
+            "for the killings. The group later claimed the attack.",
+            {"Lashkar-e-Jhangvi": "claimed"},
+        ),
+        (
+            "Investigators linked the cell to Al Qaeda. On March 4 armed men killed a trader in "
+            "Bahadurabad. A note found at the site said the international terrorist group was "
+            "at war with the state.",
+            {"Al Qaeda": "claimed"},
+        ),
+        # no cue: "the group" says nothing of the attack
+        (
+            "The BLA is active near Turbat. On Monday a bomb killed three soldiers in Turbat. "
+            "The group is known in the area.",
+            {},
+        ),
+        # a group of people is not a militant group
+        (
+            "The BLA is active near Turbat. On Monday gunmen fired on a group of labourers in "
+            "Turbat, killing four, police said.",
+            {},
+        ),
+        # the group named too long before
+        (
+            "Jundullah was banned in 2010. The ban was widely reported. Its leaders fled. "
+            "Many were arrested. On Monday a bomb killed three in Quetta. The group claimed it.",
+            {},
+        ),
+    ],
+)
+def test_a_group_named_by_description(text, expected, geocoder):
+    (candidate,) = [
+        c
+        for c in read_document(from_text(text, "t.txt", D(2015, 3, 25)), geocoder)
+        if c.event_type.value == "attack"
+    ]
+    assert {name: value.value for name, value in candidate.perpetrators.items()} == expected
 
 
 # --- event types -----------------------------------------------------------------
@@ -238,6 +364,12 @@ def test_groups_and_links(text, expected):
         ("Karachi has been a safe haven for the group", "militant_presence", None),
         ("a hideout was found in Orangi", "militant_presence", None),
         ("he received threatening calls from the group", "other", None),
+        ("unidentified men hurled a grenade at a checkpost", "attack", "bombing"),
+        ("a hand grenade was thrown at the police post", "attack", "bombing"),
+        ("militants lobbed two grenades into the compound", "attack", "bombing"),
+        ("three soldiers were martyred", "attack", "unknown"),
+        ("the commander shifted his base from Kalat to Turbat", "militant_presence", None),
+        ("he was involved in the navy dockyard attack", "attack", "facility_attack"),
     ],
 )
 def test_event_types(text, event_type, attack_type):
@@ -254,6 +386,17 @@ def test_event_types(text, event_type, attack_type):
         "The group vowed to attack police stations in Quetta.",
         "Analysts warned that the group could attack Shia mosques in Karachi.",
         "Lashkar-e-Jhangvi has carried out attacks on Hazaras in recent years.",
+        'A TTP spokesman said: "We will bomb every police station in Quetta."',
+        "\u201cWe will strike again,\u201d the BLA spokesman warned after the arrests.",
+        # statistics about attacks are general statements, even with a date
+        "Attacks in Karachi fell by 40 percent in 2016, police figures show.",
+        "There were fewer bombings in Quetta in 2014 than in any year since 2008.",
+        "Targeted killings rose to 300 last year compared with 2013.",
+        # an accident is no attack
+        "A blast at a shop in Saddar on Monday was caused by a gas cylinder, police said.",
+        "Police ruled out terrorism after an explosion at a factory in Korangi on Monday.",
+        # grenades recovered are not a grenade attack
+        "Police recovered two hand grenades from a house in Lyari on Monday.",
     ],
 )
 def test_negations_threats_and_general_statements_are_not_events(text, geocoder):
@@ -380,6 +523,170 @@ def test_counted_events_become_one_candidate_each_without_the_combined_toll(geoc
     assert len(found) == 2
     assert all(c.killed.value is None and c.date.value.start == D(2013, 1, 1) for c in found)
     assert all(c.perpetrators["Lashkar-e-Jhangvi"].value == "attributed" for c in found)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Lashkar-e-Jhangvi claimed both attacks.",
+        "LeJ claimed responsibility for the two blasts.",
+        "LeJ said it was behind both bombings.",
+        "Lashkar-e-Jhangvi took responsibility for these attacks.",
+    ],
+)
+def test_a_claim_covering_several_events_reaches_each(claim, geocoder):
+    text = (
+        "QUETTA: A bomb exploded near Meezan Chowk on Sunday, wounding nine people. "
+        f"Hours later, gunmen shot dead two policemen on Sariab Road. {claim}"
+    )
+    found = read_document(from_text(text, "t.txt", D(2017, 8, 14)), geocoder)
+    assert [(c.attack_type.value, c.place.value.name) for c in found] == [
+        ("bombing", "Meezan Chowk"),
+        ("armed_assault", "Sariab Road"),
+    ]
+    assert all(c.perpetrators["Lashkar-e-Jhangvi"].value == "claimed" for c in found)
+
+
+def test_a_claim_for_all_three_reaches_three_not_more(geocoder):
+    text = (
+        "KARACHI: A bomb went off in Lyari on Monday, killing two people. "
+        "On Tuesday gunmen shot dead a policeman in Orangi Town. "
+        "On Wednesday a blast hit a Rangers van in Korangi. "
+        "On Thursday a grenade attack on a police post in Landhi injured three constables. "
+        "The SRA claimed the three attacks of Tuesday, Wednesday and Thursday."
+    )
+    found = read_document(from_text(text, "t.txt", D(2016, 5, 7)), geocoder)
+    assert len(found) == 4
+    claimed = [bool(c.perpetrators) for c in found]
+    assert claimed == [False, True, True, True]
+
+
+def test_a_base_moved_from_one_place_to_another_is_a_presence_at_both(geocoder):
+    text = "Police believe the BLA commander shifted his base from Kalat to Turbat in 2012."
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [(c.place.value.name, c.date.value.start, c.date.value.end) for c in found] == [
+        ("Turbat", D(2012, 1, 1), D(2012, 12, 31)),
+        ("Kalat", D(2012, 1, 1), D(2012, 12, 31)),
+    ]
+    assert all(c.event_type.value == "militant_presence" for c in found)
+    assert all(c.perpetrators["Balochistan Liberation Army"].value == "suspected" for c in found)
+
+
+@pytest.mark.parametrize(
+    "text, arrests",
+    [
+        # different numbers arrested: two arrests
+        (
+            "Police arrested 20 suspects in Karachi in a raid on Monday. Moreover, five "
+            "militants were arrested in Karachi on Monday.",
+            2,
+        ),
+        # "another": a new arrest
+        (
+            "Police arrested a suspect in Lyari on Monday. Another suspect was detained in "
+            "Lyari on Monday.",
+            2,
+        ),
+        # the same number again: one arrest told twice
+        (
+            "Police arrested 20 suspects in Lyari on Monday. The 20 suspects were taken into "
+            "custody after a raid in Lyari.",
+            1,
+        ),
+    ],
+)
+def test_arrests_of_different_people_stay_apart(text, arrests, geocoder):
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert [c.event_type.value for c in found] == ["arrest"] * arrests
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # the link comes before the arrest is told
+        (
+            "Investigators say one of the arrested suspects is linked to LeJ. Police arrested "
+            "four men in Lyari on Monday.",
+            {"Lashkar-e-Jhangvi": "attributed"},
+        ),
+        # ... or after
+        (
+            "Police arrested four men in Lyari on Monday. Officials said the detained men were "
+            "members of the BLA.",
+            {"Balochistan Liberation Army": "attributed"},
+        ),
+        # two arrests: which one is meant is a guess, so neither gets the group
+        (
+            "Officials said one of the arrested men is a member of the BLA. Police arrested four "
+            "men in Lyari on Monday. Rangers arrested two men in Turbat on Tuesday.",
+            {},
+        ),
+    ],
+)
+def test_the_group_of_the_arrested_people_goes_to_the_arrest(text, expected, geocoder):
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    links = {}
+    for candidate in found:
+        assert candidate.event_type.value == "arrest"
+        links.update({name: value.value for name, value in candidate.perpetrators.items()})
+    assert links == expected
+
+
+def test_an_attack_told_again_far_from_its_first_telling_is_one_event(geocoder):
+    filler = " ".join(f"Analysts spoke of topic number {n} at length." for n in range(6))
+    text = (
+        "KARACHI: A suicide bomber hit a Rangers van in Saddar on March 20, killing two. "
+        f"{filler} Officials inspect the site of a suicide attack on a Rangers van on March 20."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert len(found) == 1 and len(found[0].evidence) == 2
+
+
+@pytest.mark.parametrize(
+    "text, attack_type",
+    [
+        ("Maulana Abdul Ghani, a cleric, was shot dead in Kharadar on Monday.", "assassination"),
+        (
+            "The head of the seminary, Mufti Ahmed Raza (who was killed in Quetta in 2010), "
+            "was a Deobandi scholar.",
+            "assassination",
+        ),
+        # a capitalised first word is not a name
+        ("In the evening, a police constable was gunned down in Lyari on Monday.", "armed_assault"),
+        ("On Monday a shopkeeper was shot dead in Saddar.", "armed_assault"),
+    ],
+)
+def test_a_named_victim_makes_an_assassination(text, attack_type, geocoder):
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.attack_type.value == attack_type
+
+
+def test_a_negated_sentence_lends_no_group(geocoder):
+    text = (
+        "Gunmen shot dead a trader in Lyari on Monday. This is not the first time that a "
+        "killing in Lyari has been blamed on the BLA."
+    )
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.perpetrators == {}
+
+
+def test_the_group_of_the_arrested_men_is_not_the_attacks(geocoder):
+    text = (
+        "The bombing of a bus in Mastung last month was planned abroad, and one of the arrested "
+        "men is a member of LeJ, police said. Police arrested two men in Mastung on Sunday."
+    )
+    found = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    links = {c.event_type.value: {k: v.value for k, v in c.perpetrators.items()} for c in found}
+    assert links == {"attack": {}, "arrest": {"Lashkar-e-Jhangvi": "attributed"}}
+
+
+def test_an_indefinite_attack_in_a_later_sentence_is_not_a_reference(geocoder):
+    text = (
+        "QUETTA: Gunmen shot dead a lawyer on Sariab Road on Monday. It is not the first "
+        "time that an attack in Pakistan has carried the IS footprint."
+    )
+    (candidate,) = read_document(from_text(text, "t.txt", PUBLISHED), geocoder)
+    assert candidate.perpetrators == {}
 
 
 # --- input -----------------------------------------------------------------------

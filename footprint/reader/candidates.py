@@ -13,7 +13,10 @@ candidates (:func:`read_document`):
 3. **Coreference.** A definite reference with nothing new ("the slaughter was
    claimed by ...") joins the latest event of its type; a mention whose type,
    date, place and casualties agree with a recent candidate joins it.
-4. **Footnotes.** A footnote's groups and links join the events whose
+4. **Back references.** "LeJ claimed both attacks" gives its groups to the
+   attacks just told and adds none; the group of "the arrested suspects" goes
+   to the text's one arrest.
+5. **Footnotes.** A footnote's groups and links join the events whose
    sentence carries its marker.
 
 Each field keeps the sentence it came from (:class:`Evidence`) and a confidence.
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from footprint.reader import casualties, events, groups, places, targets
 from footprint.reader import dates as dates_
 from footprint.reader.document import Document
+from footprint.reader.numbers import NUMBER, parse_number
 from footprint.reader.sentences import Sentence, sentences
 
 _DATELINE = re.compile(r"^[A-Z][A-Z ]{2,20}(?:,\s*[A-Z][a-z]+ \d{1,2})?\s*[:—–-]\s+")
@@ -43,9 +47,48 @@ _COUNTED = re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+#: A plural reference back to events already told: "claimed both attacks", "claimed
+#: responsibility for the two blasts", "all three attacks", "these bombings". When the text
+#: has told at least that many attacks just before, the clause links them, it adds none.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:(?P<both>both)|the\s+twin|(?:all\s+)?(?:the|these|those)\s+(?P<n>two|three|four|five)|"
+    r"all\s+(?P<all>two|three|four|five)|(?P<these>these|those))"
+    r"\s+(?:[\w-]+\s+){0,2}?(?:attacks|bombings|blasts|explosions|shootings|incidents|killings|assaults|strikes)\b",
+    re.I,
+)
 _ARREST_ADJECTIVE = re.compile(r"\b(?:the|of the|an?)\s+arrested\b", re.I)
 _NAMED_VICTIM = re.compile(
-    r"^(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
+    r"^(?!(?:In|On|At|By|For|From|After|Before|During|Later|Earlier|Meanwhile|The|A|An|This|That|"
+    r"These|Those|Two|Three|Four|Five|Several|Some|One|Another|Unidentified|Gunmen|Police|Officials|"
+    r"Militants|Security|Last|Yesterday|Today|Hours|Minutes|Moments)\b)(?:[A-Z][a-z]+\s){1,3}[^.]{0,120}?\b(?:was|has been)\s+(?:killed|shot dead|gunned down|murdered|stabbed)"
+)
+#: "shifted its base from Mastung to Karachi": a presence at both places, the first until the move.
+_MOVED_FROM_TO = re.compile(
+    r"\bfrom\s+(?P<origin>[^,;]{2,60}?)\s+to\s+(?P<destination>[^;]{2,100})", re.I
+)
+#: How many were arrested: "arrested more than 450 foreign residents", "70 militants ... were
+#: arrested". Two arrests of different numbers of people are two events.
+_ARRESTED_COUNT = re.compile(
+    rf"\b(?P<n>{NUMBER})\s+(?:[\w-]+\s+){{0,3}}?(?:suspects|militants|men|people|persons|members|"
+    r"residents|foreigners|citizens|nationals|terrorists|criminals|activists|operatives|women)\b",
+    re.I,
+)
+#: "one of the arrested suspects is linked to LeJ": the group of the people an arrest took.
+_ARRESTED_PEOPLE = re.compile(
+    r"\b(?:the|those)\s+(?:[\w-]+\s+)?(?:arrested|detained)\s+(?:suspects?|men|militants?|persons?|people)\b",
+    re.I,
+)
+#: A clause opening on "another", "a second", "separately": a new event, never one told before.
+_ANOTHER = re.compile(
+    r"^\W*(?:(?:meanwhile|separately|also|in addition)\W+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:another|a second|a third|a separate|a fresh)\b|^\W*(?:separately|in a separate (?:incident|raid|attack))\b",
+    re.I,
+)
+#: A name of two to four capitalised words just before "(who was killed": "Mufti Nizamuddin
+#: Shamzai (who was killed in Karachi in 2004)".
+_NAMED_VICTIM_INLINE = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}\s*[(,]\s*who\s+(?:was|had been)\s+"
+    r"(?:killed|shot dead|gunned down|murdered|stabbed|assassinated)\b"
 )
 _BACKWARD = re.compile(
     rf"(?P<about>about|around|some|nearly|roughly)?\s*(?P<count>{dates_.NUMBER})\s+(?P<unit>days?|weeks?)\s+later",
@@ -98,6 +141,8 @@ class Mention:
     target: str | None = None
     target_confidence: float = 0.0
     counted: bool = False
+    arrested: int | None = None  # how many were arrested, for an arrest
+    another: bool = False  # "another ...", "a second ...": a new event
 
 
 @dataclass
@@ -179,16 +224,25 @@ def _mentions_of(
     city: str | None,
     group_names,
     previous_place: places.PlaceMention | None = None,
+    recent_attacks: int = 0,
+    antecedents: list[str] | None = None,
 ):
-    """Return the mentions of one sentence and the date of any aggregate it holds.
+    """Return the mentions of one sentence, the date of any aggregate it holds, and its back references.
 
     ``previous_place`` is the place the sentence before named in the same
     paragraph: a clause that names none ("operating in the region") takes it.
+    ``recent_attacks`` is how many attacks the sentences just before told: a
+    clause such as "LeJ claimed both attacks" then refers to them, and is
+    returned as (how many, its groups) instead of as new mentions.
+    ``antecedents`` are the groups named just before, for "the group claimed it".
     """
     found: list[Mention] = []
+    references: list[tuple[int | None, list[groups.GroupMention]]] = []
     context_date = None
     city_place = _city_place(geocoder, city)
-    sentence_groups = groups.find_groups(sentence.text, group_names)
+    sentence_groups = groups.find_groups(
+        sentence.text, group_names
+    ) or groups.find_group_references(sentence.text, antecedents or [], group_names)
     body = _DATELINE.sub("", sentence.text, count=1)
     for clause in _clauses(body):
         triggers = events.find_triggers(clause)
@@ -197,16 +251,56 @@ def _mentions_of(
             continue
         if events.is_negated(clause, trigger) or events.is_irrealis(clause, trigger):
             continue
+        if trigger.event_type == "attack" and events.is_accident(sentence.text):
+            continue
+        back = _BACK_REFERENCE.search(clause)
+        if (
+            back
+            and trigger.event_type == "attack"
+            and back.start() <= trigger.position < back.end()
+        ):
+            count = (
+                2 if back.group("both") or not (back.group("n") or back.group("all") or back.group("these"))
+                else None if back.group("these")
+                else _NUMBERS[(back.group("n") or back.group("all")).lower()]
+            )  # fmt: skip
+            if recent_attacks >= (count or 1):
+                references.append(
+                    (
+                        count,
+                        groups.find_groups(clause, group_names)
+                        or groups.find_group_references(clause, antecedents or [], group_names),
+                    )
+                )
+                continue
         clause_dates = dates_.find_dates(clause, document.published)
         counted = _COUNTED.search(clause)
         vague = bool(dates_.VAGUE.search(clause))
         anchor = counted.start() if counted else trigger.position
         absolute = [d for d in clause_dates if not d.relative_to_event]
+        if _BACKGROUND_BEFORE.search(clause[: trigger.position]):
+            # "to mark the anniversary of the bombing ... in December 2009": the dates
+            # before the event word belong to the news of the day, not to the event
+            absolute = [d for d in absolute if d.position > trigger.position] or absolute
         own_date = min(absolute, key=lambda d: abs(d.position - anchor)) if absolute else None
+        after = _DAYS_AFTER.search(clause[: trigger.position + 1])
+        if after and own_date is not None and own_date.start and own_date.position < after.start():
+            # "on Saturday, three days after gunmen attacked": N days before that date
+            count = (
+                1
+                if after.group("count").lower() in ("a", "an", "one")
+                else (parse_number(after.group("count")) or 1)
+            )
+            week = after.group("unit").lower().startswith("week")
+            own_date = dates_.back(
+                own_date, count * (7 if week else 1), 2 if week else 0, after.group(0)
+            )
         if events.is_aggregate(clause) and not counted:
             context_date = own_date or context_date
             continue
         if events.is_generic(clause) and not counted and not (own_date and not vague):
+            continue
+        if events.is_statistic(clause) and not counted:
             continue
         place_text = _without_groups(clause, sentence_groups)
         if trigger.event_type == "militant_presence" and _LOCATIVE.search(trigger.phrase):
@@ -240,6 +334,23 @@ def _mentions_of(
             spots = listed or ([place] if place else [None])
         else:
             spots = [place]
+        origin = None
+        moved = (
+            _MOVED_FROM_TO.search(clause, trigger.position)
+            if trigger.event_type == "militant_presence" and _MOVED.search(trigger.phrase)
+            else None
+        )
+        if moved:
+            origin = places.find_place(
+                _without_groups(moved.group("origin"), sentence_groups), geocoder, city
+            )
+            destination = places.find_place(
+                _without_groups(moved.group("destination"), sentence_groups), geocoder, city
+            )
+            if origin is not None and destination is not None and origin.name != destination.name:
+                spots = [destination, origin]
+            else:
+                origin = None
         copies = _NUMBERS.get(counted.group("n").lower(), 1) if counted else 1
         attack_type, suicide = trigger.attack_type, trigger.suicide
         if counted and trigger.event_type == "attack":
@@ -252,7 +363,7 @@ def _mentions_of(
         if (
             trigger.event_type == "attack"
             and attack_type in ("unknown", "armed_assault")
-            and _NAMED_VICTIM.search(clause)
+            and (_NAMED_VICTIM.search(clause) or _NAMED_VICTIM_INLINE.search(clause))
         ):
             attack_type, suicide = "assassination", None
         target_type, target, target_conf = targets.target_type(clause, trigger.event_type)
@@ -262,7 +373,26 @@ def _mentions_of(
         date = own_date if not vague or own_date else None
         if date is None and relative is not None:
             date = relative
+        event_groups = sentence_groups
+        people = _ARRESTED_PEOPLE.search(sentence.text)
+        if people and trigger.event_type != "arrest":
+            # "the attack ... and one of the arrested suspects has links to IS": the group
+            # of the people held, not of the attack
+            event_groups = [g for g in sentence_groups if g.position < people.start()]
+        arrested = None
+        if trigger.event_type == "arrest":
+            count = _ARRESTED_COUNT.search(clause)
+            arrested = parse_number(count.group("n")) if count else None
         for spot in spots:
+            spot_date = date
+            if origin is not None and spot is origin and date is not None and date.start:
+                # the place left: a presence up to the move, from the start of its year
+                spot_date = dates_.make_range(
+                    dt.date(date.start.year, 1, 1),
+                    date.end,
+                    f"until the move ({date.phrase})",
+                    date.confidence * 0.8,
+                )
             for _ in range(copies):
                 found.append(
                     Mention(
@@ -274,19 +404,21 @@ def _mentions_of(
                         trigger=trigger.phrase,
                         confidence=trigger.confidence * (0.8 if counted else 1.0),
                         definite=trigger.definite and not counted,
-                        date=date,
-                        date_source="own" if date is not None else "none",
+                        date=spot_date,
+                        date_source="own" if spot_date is not None else "none",
                         place=spot,
                         killed=killed,
                         injured=injured,
-                        groups=_links_for(trigger, sentence_groups),
+                        groups=_links_for(trigger, event_groups),
                         target_type=target_type,
                         target=target,
                         target_confidence=target_conf,
                         counted=bool(counted),
+                        arrested=arrested,
+                        another=bool(_ANOTHER.search(clause)),
                     )
                 )
-    return found, context_date
+    return found, context_date, references
 
 
 def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
@@ -297,6 +429,17 @@ def _city_place(geocoder, city: str | None) -> places.PlaceMention | None:
     return replace(place, confidence=0.3) if place is not None else None
 
 
+#: Words before an event word that make it the background of the day's news.
+_BACKGROUND_BEFORE = re.compile(
+    r"\b(?:anniversary of|a year since|years since|to mark|in memory of|commemorat\w+)\s+"
+    r"(?:[\w'’-]+\s+){0,4}$",
+    re.I,
+)
+#: "three days after gunmen attacked", "a week after a bomb exploded".
+_DAYS_AFTER = re.compile(
+    rf"\b(?P<count>{NUMBER}|a|an)\s+(?P<unit>days?|weeks?)\s+after\b(?=[^.;]{{0,60}}$)", re.I
+)
+_MOVED = re.compile(r"\b(?:shifted|moved|relocated)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:hiding|refuge|working|operating|based|located)\b", re.I)
 _THE_PROVINCE = re.compile(r"\b(?:in|across|of) the (?:restive |troubled )?province\b", re.I)
 
@@ -330,6 +473,10 @@ def _links_for(
 def _compatible(candidate: Candidate, mention: Mention) -> bool:
     if candidate.event_type.value != mention.event_type:
         return False
+    if mention.event_type == "arrest" and mention.arrested is not None:
+        told = [m.arrested for m in candidate.mentions if m.arrested is not None]
+        if told and mention.arrested not in told:
+            return False  # 450 arrested and 70 arrested are two arrests
     if mention.event_type == "attack" and not mention.definite:
         mine, theirs = candidate.attack_type.value, mention.attack_type
         if mine != theirs and "unknown" not in (mine, theirs):
@@ -471,6 +618,8 @@ def add_groups(candidate: Candidate, found: list[groups.GroupMention], evidence:
 
 #: Sentences back a mention may look for the candidate it refers to.
 WINDOW = 4
+#: Sentences back "the group" may look for the group it names.
+ANTECEDENT_WINDOW = 3
 
 
 def read_document(document: Document, geocoder=None, group_names=None) -> list[Candidate]:
@@ -496,6 +645,8 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
     all_sentences = sentences(document)
     footnote_paragraphs: dict[int, str] = {}
     previous_places: dict[int, tuple[int, places.PlaceMention]] = {}
+    named_groups: list[tuple[int, str]] = []  # (sentence index, group), in order of mention
+    arrested_links: list[tuple[groups.GroupMention, Evidence]] = []
     for sentence in all_sentences:
         if sentence.paragraph in footnote_paragraphs:
             footnotes.setdefault(footnote_paragraphs[sentence.paragraph], []).append(sentence)
@@ -509,14 +660,29 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
         previous = previous_places.get(sentence.index - 1)
         if previous is not None and previous[0] != sentence.paragraph:
             previous = None
-        found, aggregate_date = _mentions_of(
-            sentence, document, geocoder, city, group_names, previous[1] if previous else None
+        found, aggregate_date, references = _mentions_of(
+            sentence,
+            document,
+            geocoder,
+            city,
+            group_names,
+            previous[1] if previous else None,
+            len(_recent_attacks(candidates, sentence)),
+            [name for index, name in named_groups if sentence.index - index <= ANTECEDENT_WINDOW],
         )
+        for mention in groups.find_groups(sentence.text, group_names):
+            named_groups.append((sentence.index, mention.group))
         named = places.find_place(_DATELINE.sub("", sentence.text, count=1), geocoder, city)
         if named is not None and named.fine:
             previous_places[sentence.index] = (sentence.paragraph, named)
         if aggregate_date is not None:
             context_date, context_until = aggregate_date, sentence.index + 3
+        people = _ARRESTED_PEOPLE.search(sentence.text)
+        if people:
+            linked = [
+                g for g in groups.find_groups(sentence.text[people.start() :], group_names) if g.cue
+            ]
+            arrested_links.extend((g, _evidence(sentence)) for g in linked)
         backward = _BACKWARD.search(sentence.text)
         for mention in found:
             date = mention.date
@@ -567,8 +733,20 @@ def read_document(document: Document, geocoder=None, group_names=None) -> list[C
                     candidate.date = Value(
                         earlier, earlier.confidence, _evidence(sentence), backward.group(0)
                     )
-        if not found:
-            _attach_references(candidates, sentence, group_names)
+        for count, referred_groups in references:
+            referred = _recent_attacks(candidates, sentence)
+            for candidate in referred[-count:] if count else referred:
+                add_groups(candidate, referred_groups, _evidence(sentence))
+                if _evidence(sentence) not in candidate.evidence:
+                    candidate.evidence.append(_evidence(sentence))
+        if not found and not references:
+            _attach_references(
+                candidates,
+                sentence,
+                group_names,
+                [n for i, n in named_groups if sentence.index - i <= ANTECEDENT_WINDOW],
+            )
+    _link_arrested_people(candidates, arrested_links)
     for number, markers in markers_of.items():
         candidate = candidates[number - 1]
         for marker in markers:
@@ -590,14 +768,47 @@ _PLURAL_REFERENCE = re.compile(
     re.I,
 )
 _SINGULAR_REFERENCE = re.compile(
-    r"\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
+    r"\b(?:the|this|that)\s+(?:(?!an?\s)[\w-]+\s+){0,2}?(?:attack|incident|bombing|blast|massacre|slaughter|killing|carnage|abduction|shooting|assault)\b",
     re.I,
 )
 
 
-def _attach_references(candidates: list[Candidate], sentence: Sentence, group_names) -> None:
+def _link_arrested_people(
+    candidates: list[Candidate], links: list[tuple[groups.GroupMention, Evidence]]
+) -> None:
+    """Give the groups of "the arrested suspects" to the arrest, wherever the text says so.
+
+    A text often names the group of the people held before or after it tells
+    the arrest ("one of the arrested suspects is linked to LeJ"). The link
+    goes to the arrest only when the text tells exactly one, and one naming
+    no group of its own; with several, which arrest is meant is a guess.
+    """
+    arrests = [c for c in candidates if c.event_type.value == "arrest"]
+    if len(arrests) != 1 or arrests[0].perpetrators or not links:
+        return
+    (arrest,) = arrests
+    for mention, evidence in links:
+        add_groups(arrest, [mention], evidence)
+        if evidence not in arrest.evidence:
+            arrest.evidence.append(evidence)
+
+
+def _recent_attacks(candidates: list[Candidate], sentence: Sentence) -> list[Candidate]:
+    """The attacks told in this sentence or the few before it, in order."""
+    return [
+        c
+        for c in candidates
+        if c.event_type.value == "attack" and 0 <= sentence.index - c.last_sentence <= WINDOW
+    ]
+
+
+def _attach_references(
+    candidates: list[Candidate], sentence: Sentence, group_names, antecedents: list[str]
+) -> None:
     """Give a sentence's groups to the events it refers back to ("these attacks", "the attack")."""
-    found = groups.find_groups(sentence.text, group_names)
+    found = groups.find_groups(sentence.text, group_names) or groups.find_group_references(
+        sentence.text, antecedents, group_names
+    )
     if not found or not candidates:
         return
     recent = [
@@ -617,6 +828,8 @@ def _attach_references(candidates: list[Candidate], sentence: Sentence, group_na
         ]
         if not previous or not all(g.cue for g in found):
             return
+        if any(events.is_negated(sentence.text, t) for t in events.find_triggers(sentence.text)):
+            return  # "it is not the first time that an attack has been blamed on IS"
         targets_ = previous[-1:]
     for candidate in targets_:
         add_groups(candidate, found, _evidence(sentence))
@@ -642,6 +855,8 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
     else:
         order = [*reversed(same)] if follow_up else []
         order += list(reversed(earlier))
+    if mention.another and not mention.definite:
+        return None
     own_date = mention.date is not None and mention.date_source == "own"
     for candidate in order:
         if own_date and not mention.definite and candidate.counted and candidate.date.value is None:
@@ -653,6 +868,19 @@ def _referent(candidates: list[Candidate], mention: Mention) -> Candidate | None
         mine, theirs = candidate.place.value, mention.place
         if mine.place_id == theirs.place_id or not (mine.fine and theirs.fine):
             return candidate
+    if own_date and mention.date.precision == "day" and not mention.another:
+        # an event told again far from its first telling (a caption, a recap): the same
+        # kind of attack on the same day, in no other place, is the same event
+        for candidate in reversed([c for c in candidates if c not in recent]):
+            told = candidate.date.value
+            if (
+                told is not None
+                and told.precision == "day"
+                and told.start == mention.date.start
+                and candidate.attack_type.value == mention.attack_type
+                and _compatible(candidate, mention)
+            ):
+                return candidate
     return None
 
 

@@ -242,7 +242,10 @@ _RELATIVE_EVENT = [
     (
         "same",
         re.compile(
-            r"\b(?:the )?same (?:day|evening|night|morning|afternoon)\b|\b(?:minutes|hours|moments) later\b|\bshortly after(?:wards)?\b",
+            r"\b(?:the )?same (?:day|evening|night|morning|afternoon)\b|\b(?:minutes|hours|moments) later\b|\bshortly after(?:wards)?\b"
+            r"|\b(?:(?:less than|within|about|barely|just|some) )?(?:an|half an|one) hour later\b|\blater (?:that|the same) day\b"
+            # a clause opening on the time of day goes on with the day just told
+            r"|^\W*(?:later\s+)?in the (?:morning|afternoon|evening|night)\b",
             re.I,
         ),
     ),

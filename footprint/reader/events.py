@@ -5,11 +5,15 @@ attack type and the ``suicide`` flag (``EVENT_RULES``, most specific first).
 A trigger does not make an event when its clause is
 
 - **negated or denied** ("no blast took place", "police denied that ..."),
+- **an accident** ("the blast was caused by a gas leak", "ruling out
+  terrorism"; :func:`is_accident`),
 - **a threat or a plan** ("vowed to attack", "will target", "plans to",
   "threatened to"), quoted or not,
 - **a generic statement** ("attacks on minorities", "a wave of targeted
   killings"): plural attack words with no count, article or date
-  (:func:`is_generic`), or
+  (:func:`is_generic`),
+- **a statistic** ("attacks fell by 30 percent last year", "fewer bombings
+  than in any year since 2008"), even with a date (:func:`is_statistic`), or
 - **an aggregate** ("in two attacks"): a count of several events, kept as
   context for the events it sums up (:func:`is_aggregate`).
 """
@@ -58,14 +62,17 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.8,
     ),
     (
-        r"\b(?:attack(?:ed|s)?|assault(?:ed)?|stormed|raid(?:ed)?) (?:on )?(?:the |a )?(?:[\w'’-]+ ){0,4}(?:base|dockyard|airport|air base|academy|training (?:centre|college)|police lines|camp|cantonment|check ?post|installation|headquarters|jail|prison|naval station)\b",
+        r"\b(?:attack(?:ed|s)?|assault(?:ed)?|stormed|raid(?:ed)?) (?:on )?(?:the |a )?(?:[\w'’-]+ ){0,4}(?:base|dockyard|airport|air base|academy|training (?:centre|college)|police lines|camp|cantonment|check ?post|installation|headquarters|jail|prison|naval station)\b"
+        r"|\b(?:base|dockyard|airport|airbase|academy|cantonment|check ?post|jail|prison) (?:attack|assault|raid|siege)\b",
         "attack",
         "facility_attack",
         None,
         0.75,
     ),
     (
-        r"\b(?:motorcycle|car|roadside|time|remote[- ]controlled|parcel|planted|improvised) bomb\b|\b(?:bomb|bombs|bombing|bombings|blast|blasts|explosion|IED|grenade attack|explosive device)\b|\bwent off\b|\bexploded\b|\bdetonated\b",
+        r"\b(?:motorcycle|car|roadside|time|remote[- ]controlled|parcel|planted|improvised) bomb\b|\b(?:bomb|bombs|bombing|bombings|blast|blasts|explosion|IED|grenade attack|explosive device)\b|\bwent off\b|\bexploded\b|\bdetonated\b"
+        r"|\b(?:hurl(?:ed|ing)?|lobb(?:ed|ing)|thr(?:ew|own|owing)|toss(?:ed|ing)?)\s+(?:an?\s+|two\s+|three\s+)?(?:hand\s+)?grenades?\b"
+        r"|\bgrenades?\s+(?:was|were)\s+(?:hurled|lobbed|thrown|tossed)\b",
         "attack",
         "bombing",
         False,
@@ -79,7 +86,7 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.75,
     ),
     (
-        r"\b(?:attack(?:ed|s)?|massacre|slaughter|carnage|killings?|murder(?:ed)?|strike|onslaught|ambush(?:ed)?)\b|\b(?:was|were) (?:killed|beheaded|murdered)\b",
+        r"\b(?:attack(?:ed|s)?|massacre|slaughter|carnage|killings?|murder(?:ed)?|strike|onslaught|ambush(?:ed)?)\b|\b(?:was|were) (?:killed|beheaded|murdered|martyred)\b",
         "attack",
         "unknown",
         None,
@@ -93,7 +100,7 @@ EVENT_RULES: tuple[tuple[str, str, str | None, bool | None, float], ...] = (
         0.8,
     ),
     (
-        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|(?:were|was|are|is|been) hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|shifted his base|moved (?:his|their) base|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
+        r"\b(?:hideouts?|hide-outs?|safe ?havens?|sanctuar(?:y|ies)|refuges?|(?:were|was|are|is|been) hiding|(?:have |has )?(?:taken|took|take) refuge|took shelter|seek shelter|bases? in|stronghold|(?:shifted|moved|relocated) (?:his|her|its|their) (?:base|bases|headquarters|hideouts?)|graffiti|(?:been )?working in|operating (?:in|from)|suspected of having links|known for helping|bastions?|(?:are|were|is) (?:based|located) in|safe location)\b",
         "militant_presence",
         None,
         None,
@@ -153,6 +160,22 @@ def find_triggers(clause: str) -> list[Trigger]:
     return sorted(found.values(), key=lambda t: t.position)
 
 
+#: An explosion the text puts down to an accident: "was caused by a gas leak", "ruling out
+#: terrorism", "not an act of terrorism".
+_ACCIDENT = re.compile(
+    r"\b(?:caused by|due to|because of|blamed on|result of)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:gas\s+(?:leak|leakage|cylinder)|cylinder|short[- ]circuit|boiler|transformer|accident)\b|"
+    r"\brul(?:ed|ing)\s+out\s+(?:any\s+)?(?:terrorism|sabotage|an?\s+(?:terrorist\s+)?attack)\b|"
+    r"\bnot\s+an?\s+(?:act\s+of\s+terrorism|terrorist\s+attack|attack)\b",
+    re.I,
+)
+
+
+def is_accident(clause: str) -> bool:
+    """True when the clause puts an explosion down to an accident ("caused by a gas leak")."""
+    return bool(_ACCIDENT.search(clause))
+
+
 def is_negated(clause: str, trigger: Trigger) -> bool:
     """True when the words just before or around the trigger deny or negate it."""
     window = clause[max(0, trigger.position - 60) : trigger.position + len(trigger.phrase) + 25]
@@ -173,6 +196,22 @@ def is_aggregate(clause: str) -> bool:
 _ANY = re.compile(
     r"\b(?:every|each|any|such)\s+(?:[\w-]+\s+)?(?:attack|bombing|blast|incident|killing)\b", re.I
 )
+
+
+#: A statistic about attacks is a general statement even with a date: "attacks fell by 30
+#: percent last year", "fewer bombings in 2015 than in any year since 2008".
+_STATISTIC = re.compile(
+    r"\b(?:rose|fell|dropped|declined|increased|decreased|grew|climbed|doubled|halved)\s+(?:by|to|from)\b|"
+    r"\bper\s?cent\b|%|\bcompared (?:with|to)\b|\b(?:fewer|more|less)\s+(?:[\w-]+\s+)?"
+    r"(?:attacks|bombings|blasts|incidents|killings|kidnappings)\b[^.;]{0,60}?\bthan\b|"
+    r"\b(?:figures|statistics|data)\b|\bthe most common\b",
+    re.I,
+)
+
+
+def is_statistic(clause: str) -> bool:
+    """True when the clause counts or compares attacks in general ("attacks fell by 30 percent")."""
+    return bool(_GENERIC.search(clause) and _STATISTIC.search(clause))
 
 
 def is_generic(clause: str) -> bool:
