@@ -38,6 +38,8 @@ from footprint.data.filters import NO_GROUP, PLACE_COLUMNS, FilterState
 STORE_COLUMNS: tuple[str, ...] = ("event_id", *schema.EVENT_COLUMNS[1:], *schema.PROVENANCE_COLUMNS)
 #: Columns of a frame returned by :func:`events_frame` (those of ``store.read_events``).
 FRAME_COLUMNS: tuple[str, ...] = STORE_COLUMNS
+#: The DuckDB catalog holding the copy's tables (compressed, in memory).
+CATALOG = "footprint_copy"
 #: H3 resolutions kept as columns ``h3_4`` .. ``h3_8``.
 H3_RESOLUTIONS: tuple[int, ...] = (4, 5, 6, 7, 8)
 #: Columns a page may sort by (plus the derived ones below).
@@ -77,6 +79,12 @@ _TYPES = {
 }
 
 
+def use_catalog(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Point a new DuckDB cursor at the copy's catalog (cursors start in the default one)."""
+    cursor.execute(f"USE {CATALOG}")
+    return cursor
+
+
 def _sql_type(column: str) -> str:
     return _TYPES.get(column, "VARCHAR")
 
@@ -103,6 +111,11 @@ class EventsIndex:
     def __init__(self) -> None:
         self._connection = duckdb.connect(":memory:")
         self._connection.execute("SET preserve_insertion_order = false")
+        # An in-memory catalog that DuckDB compresses at each checkpoint (the
+        # default one never does): about a sixth of the memory at 1M events,
+        # and scans of compressed columns (dictionaries, bit-packing) are faster.
+        self._connection.execute(f"ATTACH ':memory:' AS {CATALOG} (COMPRESS)")
+        self._connection.execute(f"USE {CATALOG}")
         self._lock = threading.Lock()
         self._local = threading.local()
         self.version: tuple = ()
@@ -125,6 +138,7 @@ class EventsIndex:
         index = cls()
         with index._lock:
             index._rebuild(engine)
+        index.compact()
         return index
 
     def refresh(self, engine: sa.Engine) -> bool:
@@ -147,6 +161,7 @@ class EventsIndex:
                 seeds = _seed_fingerprint(connection)
             if seeds != self._seed_fingerprint:
                 self._rebuild(engine)
+                self.compact()
                 return True
             added, removed = sorted(live - self._batches), sorted(self._batches - live)
             con = self._connection
@@ -165,7 +180,8 @@ class EventsIndex:
                 raise
             self._batches = live
             self.version = version
-            return True
+        self.compact()
+        return True
 
     def state(self) -> dict:
         """Return what the copy was read from, as plain values (a snapshot's bookkeeping)."""
@@ -187,9 +203,22 @@ class EventsIndex:
         """Return a cursor for the calling thread (DuckDB cursors are not shared)."""
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
-            cursor = self._connection.cursor()
+            cursor = use_catalog(self._connection.cursor())
             self._local.cursor = cursor
         return cursor
+
+    def compact(self) -> None:
+        """Compress what was written since the last checkpoint (DuckDB compresses at checkpoints).
+
+        Called after every build, refresh and snapshot load, outside any
+        transaction. A checkpoint that cannot run now (a reader's transaction
+        holds it off) is left for the next one: the rows stay correct, only
+        uncompressed meanwhile.
+        """
+        try:
+            self._connection.execute(f"CHECKPOINT {CATALOG}")
+        except duckdb.Error:
+            pass
 
     def total(self) -> int:
         """Return the number of events in the copy."""
@@ -898,7 +927,7 @@ def iter_events(
     direction = "DESC" if descending else "ASC"
     where, params = _condition(state, search)
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
-    cursor = index.cursor().cursor()
+    cursor = use_catalog(index.cursor().cursor())
     try:
         relation = cursor.sql(
             f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" {direction} '

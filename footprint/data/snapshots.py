@@ -171,10 +171,12 @@ def load(path: Path, engine: sa.Engine, database_url: str) -> query.EventsIndex 
             if meta["state"]["seed_fingerprint"] != query._seed_fingerprint(connection):
                 log.info("Snapshot %s predates a change to the seed events: building", path)
                 return None
-        con.execute("BEGIN TRANSACTION")
+        # Table by table, each compressed before the next is read, so the
+        # uncompressed rows of only one table are held at a time (nobody else
+        # sees this index before it is returned: no transaction is needed).
         for table in TABLES:
             con.execute(f"INSERT INTO {table} SELECT * FROM snapshot_in.{table}")
-        con.execute("COMMIT")
+            index.compact()
         index.restore_state(meta["state"])
     except (duckdb.Error, ValueError, KeyError, TypeError, IndexError) as error:
         log.info("Snapshot %s unusable (%s): building from the store", path, error)
