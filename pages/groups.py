@@ -94,10 +94,7 @@ else:
         choice,
         row,
         groups,
-        {
-            column: query.place_counts(index, state, column, group=choice)
-            for column in ("district", "town", "neighbourhood")
-        },
+        query.places_counts(index, state, ("district", "town", "neighbourhood"), group=choice),
         query.group_events(index, state, choice, limit=PROFILE_EVENTS),
     )
     esc = html.escape

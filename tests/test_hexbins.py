@@ -33,6 +33,8 @@ def contract_table(frame: pd.DataFrame) -> pd.DataFrame:
     ranks = {name: rank for rank, name in enumerate(schema.GEO_PRECISIONS)}
     table["precision_rank"] = table["geo_precision"].map(ranks).astype("Int8")
     table["killed_size"] = table["killed_min"].fillna(table["killed_max"]).fillna(0)
+    # Each event's place in event-id order: the tie-breaker of every sort.
+    table["id_order"] = table["event_id"].rank(method="first").astype("int32")
     pairs = table[["latitude", "longitude"]].dropna().drop_duplicates()
     for resolution in hexbins.RESOLUTIONS:
         cells = [

@@ -3,7 +3,7 @@
 The reference is ``filters.apply_filters`` plus the pandas computations the
 pages used before (``charts.period_counts``, ``areas.area_counts``,
 ``areas.ranked_neighbourhoods``, ``profiles.group_table``,
-``filters.within_radius``, ``exports.search``). Each store holds the seed
+``filters.within_radius``, ``exports.search``, ``profiles`` place counts). Each store holds the seed
 events and a synthetic batch built here: a few thousand events over
 gazetteer places, with several groups and links, unknown tolls and date ranges.
 """
@@ -222,6 +222,29 @@ def test_timeline_bins_match_the_reference(loaded, freq, by, state):
     )
 
 
+@pytest.mark.parametrize("freq", ["quarter", "year"])
+@pytest.mark.parametrize(
+    "state", [STATES[0], STATES[8], STATES[13]], ids=["all", "none+is", "sindh"]
+)
+def test_panel_bins_match_the_reference(loaded, freq, state):
+    """The small multiples' bins (one query): every linked group, and unlinked events apart."""
+    _, index, reference = loaded
+    filtered = filters.apply_filters(reference, state).reset_index(drop=True)
+    linked = charts.period_counts(filtered, freq=freq, by="linked")
+    unlinked = sorted(set(range(len(filtered))) - set(profiles.event_groups(filtered)["row"]))
+    rest = charts.period_counts(filtered.iloc[unlinked], freq=freq, by=None)
+    rest.insert(3, "group", NO_GROUP)
+    expected = pd.concat([linked, rest[linked.columns]], ignore_index=True)
+    got = query.group_period_counts(index, state, freq=freq)
+    assert list(got.columns) == list(expected.columns)
+    assert (got["group"] == NO_GROUP).any() == bool(unlinked)
+    keys = ["period", "group"]
+    pd.testing.assert_frame_equal(
+        plain(got.sort_values(keys, ignore_index=True)),
+        plain(expected.sort_values(keys, ignore_index=True)),
+    )
+
+
 @pytest.mark.parametrize("freq", ["day", "week"])
 def test_short_bins_count_every_dated_event_once(loaded, freq):
     _, index, reference = loaded
@@ -271,6 +294,59 @@ def test_group_figures_match_the_reference(loaded, state):
     network = query.group_event_counts(index, state)
     links = profiles.event_groups(filtered)
     assert network == links.groupby("group")["row"].nunique().to_dict()
+
+
+@pytest.mark.parametrize(
+    ("group", "state"),
+    [("Al Qaeda", STATES[0]), ("Jundallah", STATES[1]), (NO_GROUP, STATES[13])],
+    ids=["aq", "jundallah-2008", "none-sindh"],
+)
+def test_a_groups_places_and_latest_events_match_the_reference(loaded, group, state):
+    _, index, reference = loaded
+    filtered = filters.apply_filters(reference, state).reset_index(drop=True)
+    if group == NO_GROUP:
+        rows = sorted(set(range(len(filtered))) - set(profiles.event_groups(filtered)["row"]))
+    else:
+        links = profiles.event_groups(filtered)
+        rows = sorted(set(links.loc[links["group"] == group, "row"]))
+    own = filtered.iloc[rows]
+    assert len(own) > 60  # more than one small page: the late fetch is exercised
+    places = query.places_counts(index, state, ("district", "town", "neighbourhood"), group=group)
+    for column in ("district", "town", "neighbourhood"):
+        expected = profiles._place_counts(own, column).head(50)
+        pd.testing.assert_frame_equal(plain(places[column]), plain(expected), obj=column)
+        pd.testing.assert_frame_equal(
+            places[column], query.place_counts(index, state, column, group=group), obj=column
+        )
+    latest = query.group_events(index, state, group, limit=60)
+    # Newest first, undated last, ties by event id.
+    dated = own["event_date"].notna()
+    expected = pd.concat(
+        [
+            own[dated].sort_values(["event_date", "event_id"], ascending=[False, True]),
+            own[~dated].sort_values("event_id"),
+        ]
+    ).head(60)
+    assert list(latest["event_id"]) == list(expected["event_id"])
+    pd.testing.assert_frame_equal(plain(latest), plain(expected))
+
+
+@pytest.mark.parametrize("limit", [5, query.LATE_FETCH_ROWS + 1, 400])
+def test_top_rows_fetch_late_and_keep_the_order(loaded, limit):
+    """A page's wide columns come for its rows only, in the sort's order, ties by event id."""
+    _, index, reference = loaded
+    state = STATES[1]
+    got = query.events_frame(
+        index, state, limit=limit, offset=7, order_by="killed_min", descending=True
+    )
+    # Unknown tolls last; descending ties by event id descending (as events_frame sorts).
+    want = (
+        filters.apply_filters(reference, state)
+        .sort_values(["killed_min", "event_id"], ascending=[False, False], na_position="last")
+        .iloc[7 : 7 + limit]
+    )
+    assert list(got["event_id"]) == list(want["event_id"])
+    pd.testing.assert_frame_equal(plain(got), plain(want))
 
 
 @pytest.mark.parametrize("km", [2.0, 10.0, 60.0])

@@ -179,16 +179,21 @@ def largest_events(cursor, where: str, params: Sequence, limit: int) -> pd.DataF
     """Return the ``limit`` deadliest finely placed filtered events (known tolls only).
 
     The aggregated map draws them as single markers over the hexagons. Ties
-    go to the earlier event, then the event id, so the choice is stable.
+    go to the earlier event, then the event id (``id_order``, the ids' order
+    as an integer), so the choice is stable.
     """
     columns = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+    order = "coalesce(e.killed_min, e.killed_max) DESC, e.day_start, e.id_order"
+    # Late fetch (as query.top_rows_sql): sort on narrow columns, then read the
+    # wide ones for the chosen rows only.
     sql = f"""
-        SELECT {columns}
-        FROM events AS e
-        WHERE ({where}) AND {_LOCATED} AND {_PLACED}
-              AND coalesce(e.killed_min, e.killed_max) IS NOT NULL
-        ORDER BY coalesce(e.killed_min, e.killed_max) DESC, e.day_start, e.event_id
-        LIMIT ?
+        SELECT {columns} FROM events AS e WHERE e.rowid IN (
+            SELECT e.rowid FROM events AS e
+            WHERE ({where}) AND {_LOCATED} AND {_PLACED}
+                  AND coalesce(e.killed_min, e.killed_max) IS NOT NULL
+            ORDER BY {order} LIMIT ?
+        )
+        ORDER BY {order}
     """
     frame = cursor.execute(sql, [*params, int(limit)]).df()
     return schema.coerce_events(frame) if len(frame) else frame
@@ -210,7 +215,7 @@ def area_events(cursor, where: str, params: Sequence, area_key: str, limit: int)
     sql = f"""
         SELECT {columns} FROM events AS e
         WHERE ({where}) AND {_LOCATED} AND {_AREA} AND ({_AREA_KEY_SQL}) = ?
-        ORDER BY e.day_start NULLS LAST, e.event_id
+        ORDER BY e.day_start NULLS LAST, e.id_order
         LIMIT ?
     """
     frame = cursor.execute(sql, [*params, area_key, int(limit)]).df()

@@ -63,6 +63,8 @@ FREQUENCIES: dict[str, str] = {
     "year": "year",
 }
 READ_CHUNK_ROWS = 100_000
+#: Pages of at most this many rows are sorted and fetched in one query (see top_rows_sql).
+LATE_FETCH_ROWS = 50
 #: The folded text a search looks in (as ``exports.search`` folds it), computed once per event.
 _SEARCH_TEXT_SQL = (
     "replace(strip_accents(lower(concat_ws(' ', "
@@ -174,6 +176,7 @@ class EventsIndex:
                     with engine.connect() as connection:
                         touched |= self._load(connection, f"batch_id IN {_id_list(added)}", added)
                 self._merge_sources(touched)
+                self._order_ids()
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -236,7 +239,7 @@ class EventsIndex:
                 own_source_ref VARCHAR,
                 day_start DATE, day_end DATE,
                 main_group VARCHAR, main_link VARCHAR,
-                precision_rank TINYINT, killed_size INTEGER,
+                precision_rank TINYINT, killed_size INTEGER, id_order INTEGER,
                 {", ".join(f"h3_{r} UBIGINT" for r in H3_RESOLUTIONS)},
                 search_text VARCHAR
             )"""
@@ -273,6 +276,7 @@ class EventsIndex:
                     full=True,
                 )
             self._merge_sources(touched, everything=True)
+            self._order_ids()
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -324,6 +328,7 @@ class EventsIndex:
                         NULL, NULL,
                         CASE s.geo_precision {precision_case} ELSE NULL END,
                         CAST(coalesce(s.killed_min, s.killed_max, 0) AS INTEGER),
+                        NULL,
                         {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
                         {search_text}
                     FROM stage_chunk s
@@ -375,6 +380,22 @@ class EventsIndex:
             con.unregister("sources_chunk")
             touched |= set(sources["event_id"])
         return touched
+
+    def _order_ids(self) -> None:
+        """Number the events in ``event_id`` order (``id_order``), the tie-breaker of every sort.
+
+        Sorting on this integer gives the order of the ids themselves at a
+        fraction of the cost: ids share long prefixes (``synth-0000…``), and a
+        top-N over half a million text keys costs several times the filter.
+        """
+        self._connection.execute(
+            """
+            UPDATE events SET id_order = o.n
+            FROM (SELECT idx, CAST(row_number() OVER (ORDER BY event_id) AS INTEGER) AS n
+                  FROM events) o
+            WHERE events.idx = o.idx AND events.id_order IS DISTINCT FROM o.n
+            """
+        )
 
     def _add_cells(self, source: str) -> None:
         """Give every new coordinate pair of ``source`` its H3 cells (once per distinct pair)."""
@@ -739,6 +760,8 @@ def where_clause(state: FilterState, alias: str = "e") -> tuple[str, list]:
     tuple of (str, list)
         A boolean SQL expression with positional ``?`` placeholders, and the
         values for them in order. ``"TRUE"`` and ``[]`` when no filter is active.
+        It may be NULL for an event with unknown values: use it in ``WHERE``
+        or ``FILTER`` (where NULL drops the row), never under ``NOT``.
     """
     parts: list[str] = []
     params: list = []
@@ -784,7 +807,11 @@ def where_clause(state: FilterState, alias: str = "e") -> tuple[str, list]:
         params.append(schema.GEO_PRECISION_RANK[state.coarsest_precision])
     if not parts:
         return "TRUE", []
-    return " AND ".join(f"coalesce({p}, FALSE)" for p in parts), params
+    # A plain conjunction, for WHERE and FILTER clauses only: there a NULL part
+    # (an unknown value) drops the row as FALSE does, and the bare comparisons
+    # reach DuckDB's scans (zone maps, dictionary filters), which a
+    # coalesce(..., FALSE) around each hides: the filter costs half.
+    return " AND ".join(f"({p})" for p in parts), params
 
 
 def search_clause(search: str | None, alias: str = "e") -> tuple[str, list]:
@@ -842,6 +869,39 @@ def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _sort_sql(order_by: str, direction: str) -> str:
+    """``ORDER BY`` of a sortable column, unknown values last, ties by event id (``id_order``)."""
+    if order_by == "event_id":
+        return f"e.id_order {direction}"
+    return f'e."{order_by}" {direction} NULLS LAST, e.id_order {direction}'
+
+
+def top_rows_sql(
+    select: str, where: str, order: str, limit: int, offset: int = 0, table: str = "events"
+) -> str:
+    """Return SQL for a page of sorted filtered rows that reads the wide columns of that page only.
+
+    Late fetch: the filter and the sort run on the narrow columns they name
+    and yield the page's row ids; only then are ``select``'s columns
+    (summaries, sources, notes: most of the table's bytes) read, for those
+    rows. ``order`` must end in a unique key (``e.id_order``) so the outer
+    sort gives the inner one's order. ``where`` and ``order`` are on
+    ``{table} AS e``.
+    """
+    if limit <= LATE_FETCH_ROWS:
+        # DuckDB fetches a small top-N's wide columns late by itself; the
+        # rowid lookup would cost a scan more.
+        return (
+            f"SELECT {select} FROM {table} e WHERE {where} ORDER BY {order} "
+            f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
+        )
+    return (
+        f"SELECT {select} FROM {table} e WHERE e.rowid IN ("
+        f"SELECT e.rowid FROM {table} e WHERE {where} ORDER BY {order} "
+        f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}) ORDER BY {order}"
+    )
+
+
 def events_frame(
     index: EventsIndex,
     state: FilterState,
@@ -884,8 +944,7 @@ def events_frame(
     frame = (
         index.cursor()
         .execute(
-            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" {direction} '
-            f"NULLS LAST, e.event_id {direction} LIMIT {limit} OFFSET {max(0, int(offset))}",
+            top_rows_sql(select, where, _sort_sql(order_by, direction), limit, offset),
             params,
         )
         .df()
@@ -930,8 +989,7 @@ def iter_events(
     cursor = use_catalog(index.cursor().cursor())
     try:
         relation = cursor.sql(
-            f'SELECT {select} FROM events e WHERE {where} ORDER BY e."{order_by}" {direction} '
-            f"NULLS LAST, e.event_id {direction}",
+            f"SELECT {select} FROM events e WHERE {where} ORDER BY {_sort_sql(order_by, direction)}",
             params=params,
         )
         for record_batch in relation.to_arrow_reader(max(1, int(chunk_rows))):
@@ -1067,7 +1125,9 @@ def period_counts(
 
     Same columns and meaning as :func:`footprint.views.charts.period_counts`
     (``by="primary"``: each event under its main group, unattributed ones
-    under ``filters.NO_GROUP``; ``"linked"``: under every linked group).
+    under ``filters.NO_GROUP``; ``"linked"``: under every linked group;
+    ``"panels"``: under every linked group and unattributed events under
+    ``NO_GROUP``, the timeline's small multiples, in one query).
     """
     if freq not in FREQUENCIES:
         raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)}, not {freq!r}")
@@ -1080,16 +1140,23 @@ def period_counts(
     elif by == "linked":
         source = "events e JOIN links l ON l.idx = e.idx"
         group = "l.group_name"
+    elif by == "panels":
+        # Every linked group, and unattributed events under NO_GROUP, in one pass.
+        source = (
+            f"events e JOIN (SELECT idx, group_name FROM links UNION ALL "
+            f"SELECT idx, '{NO_GROUP}' FROM events WHERE main_group IS NULL) l ON l.idx = e.idx"
+        )
+        group = "l.group_name"
     elif by is None:
         source, group = "events e", None
     else:
-        raise ValueError(f"by must be 'primary', 'linked' or None, not {by!r}")
+        raise ValueError(f"by must be 'primary', 'linked', 'panels' or None, not {by!r}")
     keys = f"{start} AS start" + (f', {group} AS "group"' if group else "")
     frame = (
         index.cursor()
         .execute(
             f"SELECT {keys}, {_measures_sql()} FROM {source} "
-            f"WHERE e.event_date IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL",
+            f"WHERE e.event_date IS NOT NULL AND {where} GROUP BY ALL",
             params,
         )
         .df()
@@ -1117,10 +1184,7 @@ def period_counts(
 def group_period_counts(index: EventsIndex, state: FilterState, freq: str = "year") -> pd.DataFrame:
     """Return per-period counts under every linked group, and unattributed events under
     ``filters.NO_GROUP`` (the timeline's small multiples)."""
-    linked = period_counts(index, state, freq, by="linked")
-    primary = period_counts(index, state, freq, by="primary")
-    rest = primary.loc[primary["group"] == NO_GROUP]
-    return pd.concat([linked, rest], ignore_index=True) if len(rest) else linked
+    return period_counts(index, state, freq, by="panels")
 
 
 def largest_attacks(index: EventsIndex, state: FilterState, n: int = 5) -> pd.DataFrame:
@@ -1133,10 +1197,14 @@ def largest_attacks(index: EventsIndex, state: FilterState, n: int = 5) -> pd.Da
     frame = (
         index.cursor()
         .execute(
-            f"SELECT {select} FROM events e WHERE {where} AND e.event_date IS NOT NULL "
-            "AND coalesce(e.killed_min, 0) > 0 AND coalesce(e.event_type, 'attack') = 'attack' "
-            "ORDER BY coalesce(e.killed_min, -1) DESC, coalesce(e.injured_min, -1) DESC, "
-            f"e.event_date, e.event_id LIMIT {max(0, int(n))}",
+            top_rows_sql(
+                select,
+                f"{where} AND e.event_date IS NOT NULL AND coalesce(e.killed_min, 0) > 0 "
+                "AND coalesce(e.event_type, 'attack') = 'attack'",
+                "coalesce(e.killed_min, -1) DESC, coalesce(e.injured_min, -1) DESC, "
+                "e.event_date, e.id_order",
+                n,
+            ),
             params,
         )
         .df()
@@ -1240,12 +1308,35 @@ def group_counts(index: EventsIndex, state: FilterState) -> pd.DataFrame:
         index.cursor()
         .execute(
             f"""
-            WITH chosen AS (SELECT * FROM events e WHERE {where}),
+            WITH chosen AS (
+                SELECT e.idx, e.main_group, e.district, e.event_date, e.killed_min,
+                       e.killed_max, e.injured_min, e.injured_max
+                FROM events e WHERE {where}
+            ),
             g AS (
                 SELECT c.*, l.group_name AS grp, l.link FROM chosen c JOIN links l ON l.idx = c.idx
                 UNION ALL
                 SELECT c.*, '{NO_GROUP}' AS grp, NULL AS link FROM chosen c
                 WHERE c.main_group IS NULL
+            ),
+            measures AS (
+                SELECT g.grp, CAST(count(*) AS BIGINT) AS events, {link_counts},
+                  CAST(coalesce(sum(g.killed_min), 0) AS BIGINT) AS killed_low,
+                  CAST(coalesce(sum(coalesce(g.killed_max, g.killed_min)), 0) AS BIGINT)
+                    AS killed_high,
+                  count(*) FILTER (WHERE g.killed_min IS NOT NULL AND g.killed_max IS NULL)
+                    AS killed_open,
+                  count(*) FILTER (WHERE g.killed_min IS NULL AND g.killed_max IS NULL)
+                    AS killed_unknown,
+                  CAST(coalesce(sum(g.injured_min), 0) AS BIGINT) AS injured_low,
+                  CAST(coalesce(sum(coalesce(g.injured_max, g.injured_min)), 0) AS BIGINT)
+                    AS injured_high,
+                  count(*) FILTER (WHERE g.injured_min IS NOT NULL AND g.injured_max IS NULL)
+                    AS injured_open,
+                  count(*) FILTER (WHERE g.injured_min IS NULL AND g.injured_max IS NULL)
+                    AS injured_unknown,
+                  min(g.event_date) AS first_event, max(g.event_date) AS last_event
+                FROM g GROUP BY g.grp
             ),
             places AS (
                 SELECT grp, district, count(*) AS n FROM g
@@ -1256,22 +1347,10 @@ def group_counts(index: EventsIndex, state: FilterState) -> pd.DataFrame:
                 FROM (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY n DESC, district) AS r
                       FROM places) WHERE r <= 3 GROUP BY grp
             )
-            SELECT g.grp AS "group", CAST(count(*) AS BIGINT) AS events, {link_counts},
-              CAST(coalesce(sum(g.killed_min), 0) AS BIGINT) AS killed_low,
-              CAST(coalesce(sum(coalesce(g.killed_max, g.killed_min)), 0) AS BIGINT) AS killed_high,
-              count(*) FILTER (WHERE g.killed_min IS NOT NULL AND g.killed_max IS NULL)
-                AS killed_open,
-              count(*) FILTER (WHERE g.killed_min IS NULL AND g.killed_max IS NULL) AS killed_unknown,
-              CAST(coalesce(sum(g.injured_min), 0) AS BIGINT) AS injured_low,
-              CAST(coalesce(sum(coalesce(g.injured_max, g.injured_min)), 0) AS BIGINT)
-                AS injured_high,
-              count(*) FILTER (WHERE g.injured_min IS NOT NULL AND g.injured_max IS NULL)
-                AS injured_open,
-              count(*) FILTER (WHERE g.injured_min IS NULL AND g.injured_max IS NULL) AS injured_unknown,
-              min(g.event_date) AS first_event, max(g.event_date) AS last_event,
-              coalesce(any_value(t.districts), '') AS districts
-            FROM g LEFT JOIN top t ON t.grp = g.grp
-            GROUP BY g.grp
+            -- Two aggregations of the links (figures, then districts) joined per group:
+            -- joining the districts to every link row first would cost a string join per row.
+            SELECT m.grp AS "group", m.* EXCLUDE (grp), coalesce(t.districts, '') AS districts
+            FROM measures m LEFT JOIN top t ON t.grp = m.grp
             """,
             params,
         )
@@ -1320,6 +1399,54 @@ def place_counts(
     return frame
 
 
+def places_counts(
+    index: EventsIndex,
+    state: FilterState,
+    columns: Sequence[str] = ("district", "town", "neighbourhood"),
+    group: str | None = None,
+    limit: int = 50,
+) -> dict[str, pd.DataFrame]:
+    """Return :func:`place_counts` of several place columns from one scan, by column.
+
+    The filter (and the group's link join) runs once; each column's counts
+    are ranked within the same query. Same frames as :func:`place_counts`.
+    """
+    for column in columns:
+        if column not in PLACE_COLUMNS.values():
+            raise ValueError(f"column must be one of {', '.join(PLACE_COLUMNS.values())}")
+    if not columns:
+        return {}
+    where, params = where_clause(state)
+    extra, more = group_condition(group)
+    chosen = ", ".join(f'e."{c}"' for c in columns)
+    unpivot = " UNION ALL ".join(
+        f'SELECT {i} AS col, "{c}" AS name FROM chosen' for i, c in enumerate(columns)
+    )
+    rows = (
+        index.cursor()
+        .execute(
+            f"""
+            WITH chosen AS (SELECT {chosen} FROM events e WHERE {where} AND {extra}),
+            counts AS (
+                SELECT col, name, count(*) AS events FROM ({unpivot})
+                WHERE name IS NOT NULL AND trim(name) <> '' GROUP BY col, name
+            )
+            SELECT col, name, events FROM (
+                SELECT *, row_number() OVER (PARTITION BY col ORDER BY events DESC, name) AS r
+                FROM counts
+            ) WHERE r <= {int(limit)} ORDER BY col, r
+            """,
+            params + more,
+        )
+        .df()
+    )
+    out = {}
+    for i, column in enumerate(columns):
+        part = rows.loc[rows["col"] == i, ["name", "events"]].rename(columns={"name": column})
+        out[column] = part.astype({"events": "int64"}).reset_index(drop=True)
+    return out
+
+
 def group_condition(group: str | None, alias: str = "e") -> tuple[str, list]:
     """Return the SQL condition "linked to ``group``" (any link; ``NO_GROUP``: to none)."""
     if group is None:
@@ -1339,8 +1466,9 @@ def group_events(
     frame = (
         index.cursor()
         .execute(
-            f"SELECT {select} FROM events e WHERE {where} AND {extra} "
-            f"ORDER BY e.event_date DESC NULLS LAST, e.event_id LIMIT {max(0, int(limit))}",
+            top_rows_sql(
+                select, f"{where} AND {extra}", "e.event_date DESC NULLS LAST, e.id_order", limit
+            ),
             params + more,
         )
         .df()
@@ -1371,15 +1499,19 @@ def within_radius(
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
     cursor = index.cursor()
     sql = (
-        f"WITH near AS (SELECT {select}, {distance} AS distance_km FROM events e "
+        f"WITH near AS (SELECT {select}, e.id_order, {distance} AS distance_km FROM events e "
         f"WHERE e.latitude IS NOT NULL AND e.longitude IS NOT NULL AND {where}) "
         "SELECT * FROM near WHERE distance_km <= ?"
     )
     args = [latitude, latitude, longitude, *params, float(km)]
     total = int(cursor.execute(f"SELECT count(*) FROM ({sql})", args).fetchall()[0][0])
-    frame = cursor.execute(
-        f"{sql} ORDER BY distance_km, event_date, event_id LIMIT {max(0, int(limit))}", args
-    ).df()
+    frame = (
+        cursor.execute(
+            f"{sql} ORDER BY distance_km, event_date, id_order LIMIT {max(0, int(limit))}", args
+        )
+        .df()
+        .drop(columns="id_order")
+    )
     return _typed(frame, FRAME_COLUMNS), total
 
 
@@ -1423,19 +1555,23 @@ def ranked_neighbourhoods(
             FROM (SELECT neighbourhood, district_key, grp, count(*) AS n FROM chosen
                   GROUP BY neighbourhood, district_key, grp)
             GROUP BY neighbourhood, district_key
+        ),
+        ranked AS (
+            -- The number of neighbourhoods rides along as a window total: one pass, not two.
+            SELECT *, count(*) OVER () AS total FROM per
+            ORDER BY events DESC, killed DESC, neighbourhood LIMIT {int(limit)}
         )
-        SELECT per.neighbourhood, towns.town, nullif(per.district_key, '') AS district,
-          per.events, per.killed, per.injured, per.toll_unknown,
-          coalesce(grp.groups, '') AS groups, per.first_event, per.last_event
-        FROM per
+        SELECT ranked.neighbourhood, towns.town, nullif(ranked.district_key, '') AS district,
+          ranked.events, ranked.killed, ranked.injured, ranked.toll_unknown,
+          coalesce(grp.groups, '') AS groups, ranked.first_event, ranked.last_event,
+          ranked.total
+        FROM ranked
         LEFT JOIN towns USING (neighbourhood, district_key)
         LEFT JOIN grp USING (neighbourhood, district_key)
+        ORDER BY events DESC, killed DESC, neighbourhood
     """
-    cursor = index.cursor()
-    total = int(cursor.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0])
-    frame = cursor.execute(
-        f"{sql} ORDER BY events DESC, killed DESC, neighbourhood LIMIT {int(limit)}", params
-    ).df()
+    frame = index.cursor().execute(sql, params).df()
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     for column in ("first_event", "last_event"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
@@ -1474,9 +1610,7 @@ def area_events(
     )
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
     frame = cursor.execute(
-        f"SELECT {select} FROM events e WHERE {condition} "
-        f"ORDER BY e.event_date DESC NULLS LAST, e.event_id LIMIT {max(0, int(limit))}",
-        args,
+        top_rows_sql(select, condition, "e.event_date DESC NULLS LAST, e.id_order", limit), args
     ).df()
     return _typed(frame, FRAME_COLUMNS), total
 
