@@ -179,8 +179,16 @@ st.subheader("Affiliation network")
 if links.empty:
     st.info("data/group_links.csv holds no links yet.")
 else:
+    # Circle sizes: events linked to each group under the filters, from the table's
+    # counts (a group's link rows are its events: one link per event and group).
     network = profiles.affiliation_network(
-        links, groups, counts=query.group_event_counts(index, state)
+        links,
+        groups,
+        counts={
+            name: int(n)
+            for name, n in zip(counts["group"], counts["events"], strict=True)
+            if name != profiles.UNATTRIBUTED
+        },
     )
     st.altair_chart(
         charts.network_chart(

@@ -46,7 +46,9 @@ PANEL_FREQUENCY = {
 
 index = st.session_state["events_index"]
 state = st.session_state["filter_state"]
-first, last = query.date_span(index, state)
+# One scan gives the count, the casualty sums and the date span the bin follows.
+totals = query.totals(index, state)
+first, last = totals["first"], totals["last"]
 auto_freq = query.suggested_frequency(first, last)
 
 
@@ -110,7 +112,6 @@ controls[3].button(
     ),
 )
 
-totals = query.totals(index, state)
 killed = profiles.CasualtyRange(
     low=totals["killed_low"],
     high=totals["killed_high"],

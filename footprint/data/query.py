@@ -852,6 +852,41 @@ def count(index: EventsIndex, state: FilterState, search: str | None = None) -> 
     )
 
 
+_ARROW_TO_PANDAS = {
+    pa.int8(): pd.Int64Dtype(),
+    pa.int16(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
+def typed_rows(cursor, sql: str, params: Sequence) -> pd.DataFrame:
+    """Run ``sql`` and return its (bounded) rows with the dtypes :func:`_typed` gives.
+
+    Through Arrow, column by column, without pandas' per-column conversions
+    after the fact (a fifth of the time for a page of events): dates become
+    ``datetime64[us]``, integers nullable ``Int64``, booleans ``boolean``,
+    the store's text columns Python strings with None for missing.
+    """
+    table = cursor.sql(sql, params=list(params)).to_arrow_table()
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+            values = column.to_pandas(date_as_object=False).astype("datetime64[us]")
+        elif (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and (
+            name in STORE_COLUMNS
+        ):
+            values = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+        elif kind in _ARROW_TO_PANDAS:
+            values = column.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+        else:
+            values = column.to_pandas()
+        columns[name] = pd.Series(values, name=name).reset_index(drop=True)
+    return pd.DataFrame(columns, columns=table.column_names)
+
+
 def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Give a frame from DuckDB the dtypes of ``schema.coerce_events`` (bounded frames only)."""
     out = frame.copy()
@@ -941,15 +976,11 @@ def events_frame(
     where, params = _condition(state, search)
     direction = "DESC" if descending else "ASC"
     select = ", ".join(f'e."{c}"' for c in wanted)
-    frame = (
-        index.cursor()
-        .execute(
-            top_rows_sql(select, where, _sort_sql(order_by, direction), limit, offset),
-            params,
-        )
-        .df()
+    return typed_rows(
+        index.cursor(),
+        top_rows_sql(select, where, _sort_sql(order_by, direction), limit, offset),
+        params,
     )
-    return _typed(frame, wanted).reset_index(drop=True)
 
 
 def event_by_id(index: EventsIndex, event_id: str) -> pd.Series | None:
@@ -1194,22 +1225,18 @@ def largest_attacks(index: EventsIndex, state: FilterState, n: int = 5) -> pd.Da
     """
     where, params = where_clause(state)
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
-    frame = (
-        index.cursor()
-        .execute(
-            top_rows_sql(
-                select,
-                f"{where} AND e.event_date IS NOT NULL AND coalesce(e.killed_min, 0) > 0 "
-                "AND coalesce(e.event_type, 'attack') = 'attack'",
-                "coalesce(e.killed_min, -1) DESC, coalesce(e.injured_min, -1) DESC, "
-                "e.event_date, e.id_order",
-                n,
-            ),
-            params,
-        )
-        .df()
+    return typed_rows(
+        index.cursor(),
+        top_rows_sql(
+            select,
+            f"{where} AND e.event_date IS NOT NULL AND coalesce(e.killed_min, 0) > 0 "
+            "AND coalesce(e.event_type, 'attack') = 'attack'",
+            "coalesce(e.killed_min, -1) DESC, coalesce(e.injured_min, -1) DESC, "
+            "e.event_date, e.id_order",
+            n,
+        ),
+        params,
     )
-    return _typed(frame, FRAME_COLUMNS)
 
 
 def totals(index: EventsIndex, state: FilterState) -> dict:
@@ -1463,17 +1490,13 @@ def group_events(
     where, params = where_clause(state)
     extra, more = group_condition(group)
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
-    frame = (
-        index.cursor()
-        .execute(
-            top_rows_sql(
-                select, f"{where} AND {extra}", "e.event_date DESC NULLS LAST, e.id_order", limit
-            ),
-            params + more,
-        )
-        .df()
+    return typed_rows(
+        index.cursor(),
+        top_rows_sql(
+            select, f"{where} AND {extra}", "e.event_date DESC NULLS LAST, e.id_order", limit
+        ),
+        params + more,
     )
-    return _typed(frame, FRAME_COLUMNS)
 
 
 def within_radius(
@@ -1609,10 +1632,12 @@ def area_events(
         cursor.execute(f"SELECT count(*) FROM events e WHERE {condition}", args).fetchall()[0][0]
     )
     select = ", ".join(f'e."{c}"' for c in FRAME_COLUMNS)
-    frame = cursor.execute(
-        top_rows_sql(select, condition, "e.event_date DESC NULLS LAST, e.id_order", limit), args
-    ).df()
-    return _typed(frame, FRAME_COLUMNS), total
+    frame = typed_rows(
+        cursor,
+        top_rows_sql(select, condition, "e.event_date DESC NULLS LAST, e.id_order", limit),
+        args,
+    )
+    return frame, total
 
 
 def area_members(index: EventsIndex, level: str, name: str) -> int:
