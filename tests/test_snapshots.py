@@ -46,9 +46,9 @@ def builds(monkeypatch):
     counter = {"n": 0}
     original = query.EventsIndex.build.__func__
 
-    def counting(cls, engine):
+    def counting(cls, engine, compact=True):
         counter["n"] += 1
-        return original(cls, engine)
+        return original(cls, engine, compact=compact)
 
     monkeypatch.setattr(query.EventsIndex, "build", classmethod(counting))
     return counter
@@ -91,6 +91,20 @@ def test_a_current_snapshot_is_reused_and_answers_as_a_fresh_build(seeded, build
     pd.testing.assert_frame_equal(
         query.period_counts(again, state, "year"), query.period_counts(first, state, "year")
     )
+    # Both copies are held compressed: the built one by the snapshot's writer
+    # thread, the loaded one table by table as it was read.
+    for index in (first, again):
+        assert compressions(index) - {"Uncompressed"}, compressions(index)
+
+
+def compressions(index: query.EventsIndex) -> set[str]:
+    """The compression methods of the copy's ``events`` columns (DuckDB's storage info)."""
+    rows = (
+        index.cursor()
+        .execute("SELECT DISTINCT compression FROM pragma_storage_info('events')")
+        .fetchall()
+    )
+    return {row[0] for row in rows}
 
 
 def test_a_snapshot_behind_the_store_takes_the_upload_and_the_undo_and_is_rewritten(seeded, builds):

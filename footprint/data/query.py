@@ -129,18 +129,23 @@ class EventsIndex:
     # --- building -----------------------------------------------------------
 
     @classmethod
-    def build(cls, engine: sa.Engine) -> EventsIndex:
+    def build(cls, engine: sa.Engine, compact: bool = True) -> EventsIndex:
         """Read the whole store into a new index.
 
         Parameters
         ----------
         engine : sqlalchemy.Engine
             The store's engine (SQLite or PostgreSQL).
+        compact : bool
+            Compress the tables before returning (:meth:`compact`). False
+            leaves that to the caller, who may run it in the background: the
+            index answers meanwhile, from uncompressed tables.
         """
         index = cls()
         with index._lock:
             index._rebuild(engine)
-        index.compact()
+        if compact:
+            index.compact()
         return index
 
     def refresh(self, engine: sa.Engine) -> bool:

@@ -132,11 +132,11 @@ def open_index(engine: sa.Engine, database_url: str) -> query.EventsIndex:
         return query.EventsIndex.build(engine)
     index = load(path, engine, database_url)
     if index is None:
-        index = query.EventsIndex.build(engine)
-        changed = True
-    else:
-        changed = index.refresh(engine)
-    if changed:
+        # The first page need not wait for the compression (several seconds at
+        # 1M events): the writer thread compresses, then writes the snapshot.
+        index = query.EventsIndex.build(engine, compact=False)
+        save_in_background(index, path, engine, database_url, compact_first=True)
+    elif index.refresh(engine):
         save_in_background(index, path, engine, database_url)
     return index
 
@@ -252,11 +252,21 @@ def save(index: query.EventsIndex, path: Path, engine: sa.Engine, database_url: 
 
 
 def save_in_background(
-    index: query.EventsIndex, path: Path, engine: sa.Engine, database_url: str
+    index: query.EventsIndex,
+    path: Path,
+    engine: sa.Engine,
+    database_url: str,
+    compact_first: bool = False,
 ) -> threading.Thread:
-    """Start :func:`save` in a daemon thread (a process ending mid-write leaves no file)."""
+    """Start :func:`save` in a daemon thread (a process ending mid-write leaves no file).
+
+    ``compact_first`` compresses the index's tables in that thread first
+    (:meth:`query.EventsIndex.compact`; readers go on meanwhile).
+    """
 
     def run() -> None:
+        if compact_first:
+            index.compact()
         # A thread's own cursor: DuckDB cursors are per thread.
         save(index, path, engine, database_url)
 
