@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from footprint.data import schema
+from footprint.data import query, schema
 
 #: H3 resolutions the ``events`` table holds a cell column for (``h3_4`` ... ``h3_8``).
 RESOLUTIONS: tuple[int, ...] = (4, 5, 6, 7, 8)
@@ -195,8 +195,22 @@ def largest_events(cursor, where: str, params: Sequence, limit: int) -> pd.DataF
         )
         ORDER BY {order}
     """
-    frame = cursor.execute(sql, [*params, int(limit)]).df()
-    return schema.coerce_events(frame) if len(frame) else frame
+    return _events_frame(cursor, sql, [*params, int(limit)])
+
+
+def _events_frame(cursor, sql: str, params: Sequence) -> pd.DataFrame:
+    """Run ``sql`` (``EVENT_COLUMNS`` of some events) and return a frame of the contract's columns.
+
+    Typed through Arrow (``query.typed_rows``); the contract columns the map
+    does not read are present and empty, as ``schema.coerce_events`` leaves them.
+    """
+    frame = query.typed_rows(cursor, sql, params)
+    for column in schema.EVENT_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = pd.Series([None] * len(frame), dtype=object)
+    return frame[
+        [*schema.EVENT_COLUMNS, *(c for c in frame.columns if c not in schema.EVENT_COLUMNS)]
+    ]
 
 
 def group_counts(cursor, where: str, params: Sequence) -> dict[str, int]:
@@ -218,8 +232,7 @@ def area_events(cursor, where: str, params: Sequence, area_key: str, limit: int)
         ORDER BY e.day_start NULLS LAST, e.id_order
         LIMIT ?
     """
-    frame = cursor.execute(sql, [*params, area_key, int(limit)]).df()
-    return schema.coerce_events(frame) if len(frame) else frame
+    return _events_frame(cursor, sql, [*params, area_key, int(limit)])
 
 
 #: Most hexagons the map receives: about 330 bytes of deck JSON each, so the
