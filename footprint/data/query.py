@@ -219,9 +219,9 @@ class EventsIndex:
         """Compress what was written since the last checkpoint (DuckDB compresses at checkpoints).
 
         Called after every build, refresh and snapshot load, outside any
-        transaction. A checkpoint that cannot run now (a reader's transaction
-        holds it off) is left for the next one: the rows stay correct, only
-        uncompressed meanwhile.
+        transaction; readers go on meanwhile. A checkpoint that cannot run
+        now (another thread's write transaction is open) is left for the next
+        one: the rows stay correct, only uncompressed meanwhile.
         """
         try:
             self._connection.execute(f"CHECKPOINT {CATALOG}")
