@@ -223,10 +223,15 @@ class EventsIndex:
         now (another thread's write transaction is open) is left for the next
         one: the rows stay correct, only uncompressed meanwhile.
         """
+        # Its own cursor: compact may run in another thread than the one that
+        # built or refreshed the copy (the snapshot writer's).
+        cursor = self._connection.cursor()
         try:
-            self._connection.execute(f"CHECKPOINT {CATALOG}")
+            cursor.execute(f"CHECKPOINT {CATALOG}")
         except duckdb.Error:
             pass
+        finally:
+            cursor.close()
 
     def total(self) -> int:
         """Return the number of events in the copy."""
