@@ -266,7 +266,7 @@ def test_deck_spec_follows_the_filters(app_data):
     at = run_app()
     spec = deck_spec(at)
     ids = [layer["id"] for layer in spec["layers"]]
-    for expected in ("boundary-provinces", "uncertainty", "arrests", "presence", "attacks"):
+    for expected in ("boundary-base", "uncertainty", "arrests", "presence", "attacks"):
         assert expected in ids
     assert layer_ids(spec, "attacks") == [
         "t-01", "t-02", "t-03", "t-05", "t-06", "t-08", "t-10", "t-12",
