@@ -441,6 +441,17 @@ def test_the_base_is_one_layer_of_land_and_lines(events, boundaries_ready):
     assert len(base["data"]) < 500_000
 
 
+def test_labels_share_one_small_glyph_atlas(events, boundaries_ready):
+    """Every text layer uses the 32 px SDF atlas (half deck.gl's 64 px) and a halo within it."""
+    spec = spec_of(mapview.build_deck(events, "karachi"))
+    texts = [item for item in spec["layers"] if item["@@type"] == "TextLayer"]
+    assert {item["id"] for item in texts} >= {"boundary-labels"}
+    for item in texts:
+        assert item["fontSettings"] == mapview.LABEL_FONT_SETTINGS
+        assert item["fontSettings"]["sdf"] and item["fontSettings"]["fontSize"] == 32
+        assert 0 < item["outlineWidth"] <= item["fontSettings"]["radius"]
+
+
 @pytest.mark.boundaries
 def test_town_labels_in_karachi_and_district_labels_wider(events, boundaries_ready):
     karachi = layer(spec_of(mapview.build_deck(events, "karachi")), "boundary-labels")

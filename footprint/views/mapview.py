@@ -175,6 +175,12 @@ LABEL_COLOUR = [60, 60, 60, 255]
 STACK_LINE = [35, 35, 35, 255]
 HALO = [255, 255, 255, 230]
 FONT = '"Helvetica Neue", Helvetica, Arial, sans-serif'
+#: The labels' glyph atlas: signed distance fields (for the white halo) at 32 px,
+#: half deck.gl's default. Building the atlas is a large share of the map's
+#: first draw on SwiftShader and grows with the square of the size; labels are
+#: drawn at 13 px, so 32 px loses nothing visible. Outline widths are in atlas
+#: pixels, so they are half of what they were at 64 px.
+LABEL_FONT_SETTINGS = {"sdf": True, "fontSize": 32, "buffer": 2, "radius": 6}
 
 TOOLTIP = {
     "html": ("<b>{title}</b><br/>{when}<br/>{where}<br/>{who}<br/>{toll}<br/><i>{place_note}</i>"),
@@ -690,8 +696,8 @@ def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk
                 size_units=_literal("pixels"),
                 get_color=LABEL_COLOUR,
                 font_family=_literal(FONT),
-                font_settings={"sdf": True},
-                outline_width=3,
+                font_settings=LABEL_FONT_SETTINGS,
+                outline_width=1.5,
                 outline_color=HALO,
                 get_text_anchor=_literal("middle"),
                 get_alignment_baseline=_literal("center"),
@@ -719,8 +725,8 @@ def _text_layer(layer_id: str, rows: list[dict], size: int, **extra) -> pdk.Laye
         get_color=[25, 25, 25, 255],
         font_family=_literal(FONT),
         font_weight=700,
-        font_settings={"sdf": True},
-        outline_width=4,
+        font_settings=LABEL_FONT_SETTINGS,
+        outline_width=2,
         outline_color=HALO,
         get_alignment_baseline=_literal("center"),
         pickable=False,
