@@ -14,12 +14,27 @@ import datetime as dt
 
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import (
+    ThreadState,
+    get_script_run_ctx,
+)
 
 from footprint import paths
 from footprint.data import filters, query, schema, snapshots, store
 from footprint.data.filters import FilterState
 from footprint.views.markdown import escape_markdown
 from footprint.views.wording import plural
+
+if PagesManager.uses_pages_directory and (run_context := get_script_run_ctx()):
+    # A fresh server runs its first request in the legacy pages/ mode, where
+    # this script runs as a page under that page's hash, not the entry point's
+    # hash every later run uses. Widget ids include the hash, so each sidebar
+    # widget would get a new id on the next run and the analyst's first change
+    # (a typed date, a chosen group) would be dropped: the count stayed, the
+    # link was not written and the field emptied. Draw under the entry point's
+    # hash, as ``st.navigation`` does for the rest of this run.
+    ThreadState.update(active_script_hash=run_context.pages_manager.main_script_hash)
 
 # An emoji favicon: a Material icon would be fetched from fonts.gstatic.com,
 # and the app must work offline.

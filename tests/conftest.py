@@ -330,6 +330,42 @@ def page(browser):
         context.close()
 
 
+def _pages_manager_init():
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return None
+    return PagesManager.__init__
+
+
+#: Streamlit's own ``PagesManager.__init__``, before any fixture patches it.
+PAGES_MANAGER_INIT = _pages_manager_init()
+
+
+@pytest.fixture
+def fresh_server_pages_mode(monkeypatch):
+    """Make AppTest's first run a fresh server's first run: in the legacy pages/ mode.
+
+    A server's first ``PagesManager`` finds ``pages/`` beside ``app.py`` and
+    runs the first request in the old pages-folder mode; once a run calls
+    ``st.navigation`` the mode stays off for the life of the process. AppTest
+    resets the mode before each run, so this keeps it on only for the first.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PAGES_MANAGER_INIT  # not navigation_only's, should a module use both
+    created = []
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if created:
+            PagesManager.uses_pages_directory = False
+        created.append(self)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    return created
+
+
 @pytest.fixture
 def navigation_only(monkeypatch):
     """Keep AppTest on ``st.navigation`` for every run, as a real server does.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 
@@ -30,6 +31,18 @@ def layer(spec: dict, layer_id: str) -> dict:
 
 def data_ids(spec: dict, layer_id: str) -> list[str]:
     return sorted(row["event_id"] for row in layer(spec, layer_id)["data"])
+
+
+def base_features(spec: dict) -> list[dict]:
+    """The GeoJSON features of the map's base layer (its ``data:`` URL decoded)."""
+    url = layer(spec, "boundary-base")["data"]
+    prefix = "data:application/json;base64,"
+    assert url.startswith(prefix)
+    return json.loads(base64.b64decode(url[len(prefix) :]))["features"]
+
+
+def base_kinds(spec: dict) -> set[str]:
+    return {feature["properties"]["kind"] for feature in base_features(spec)}
 
 
 def marks_of(events, **layers):
@@ -401,6 +414,45 @@ def test_boundary_geojson_is_simplified_and_cached(boundaries_ready):
 
 
 @pytest.mark.boundaries
+def test_the_base_is_one_layer_of_land_and_lines(events, boundaries_ready):
+    """Provinces filled as land, every outline a line with its colour and width, once per process."""
+    deck = mapview.build_deck(events, "karachi")
+    spec = spec_of(deck)
+    base = layer(spec, "boundary-base")
+    assert base["@@type"] == "GeoJsonLayer" and base["stroked"] is False
+    features = base_features(spec)
+    land = [f for f in features if f["properties"]["kind"] == "land"]
+    lines = [f for f in features if f["properties"]["kind"] != "land"]
+    assert land and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in land)
+    assert all(f["properties"]["fill"] == mapview.LAND for f in land)
+    assert lines and all("LineString" in f["geometry"]["type"] for f in lines)
+    widths = {f["properties"]["kind"]: f["properties"]["width"] for f in lines}
+    assert widths == {"provinces": 1.8, "districts": 1.0, "towns": 1.4}
+    colours = {f["properties"]["kind"]: f["properties"]["line"] for f in lines}
+    assert colours["towns"] == mapview.TOWN_LINE
+    # Provinces are drawn last, so the coast and the borders stay on top.
+    assert lines[-1]["properties"]["kind"] == "provinces"
+    # The same string on the next rerun (deck.gl compares data by identity).
+    again = layer(spec_of(mapview.build_deck(events, "karachi")), "boundary-base")["data"]
+    assert again == base["data"]
+    # The wide views get the ~1 km lines, not Karachi's detail.
+    wide = base_features(spec_of(mapview.build_deck(events, "balochistan")))
+    assert {f["properties"]["kind"] for f in wide} == {"land", "provinces", "districts", "towns"}
+    assert len(base["data"]) < 500_000
+
+
+def test_labels_share_one_small_glyph_atlas(events, boundaries_ready):
+    """Every text layer uses the 32 px SDF atlas (half deck.gl's 64 px) and a halo within it."""
+    spec = spec_of(mapview.build_deck(events, "karachi"))
+    texts = [item for item in spec["layers"] if item["@@type"] == "TextLayer"]
+    assert {item["id"] for item in texts} >= {"boundary-labels"}
+    for item in texts:
+        assert item["fontSettings"] == mapview.LABEL_FONT_SETTINGS
+        assert item["fontSettings"]["sdf"] and item["fontSettings"]["fontSize"] == 32
+        assert 0 < item["outlineWidth"] <= item["fontSettings"]["radius"]
+
+
+@pytest.mark.boundaries
 def test_town_labels_in_karachi_and_district_labels_wider(events, boundaries_ready):
     karachi = layer(spec_of(mapview.build_deck(events, "karachi")), "boundary-labels")
     assert "Saddar" in {row["name"] for row in karachi["data"]}
@@ -419,13 +471,15 @@ def test_missing_boundary_files_leave_the_events(events, tmp_path):
 
 def test_layer_switches(events):
     everything = MapLayers(density=True)
-    ids = [item["id"] for item in spec_of(mapview.build_deck(events, layers=everything))["layers"]]
-    assert ids[:3] == ["boundary-provinces", "boundary-districts", "boundary-towns"]
+    full = spec_of(mapview.build_deck(events, layers=everything))
+    ids = [item["id"] for item in full["layers"]]
+    assert ids[0] == "boundary-base"  # drawn first: the base under everything
+    assert not any(i.startswith("boundary-") for i in ids[1:] if i != "boundary-labels")
+    assert base_kinds(full) == {"land", "provinces", "districts", "towns"}
     assert "density" in ids and "boundary-labels" in ids
     bare = MapLayers(attacks=False, arrests=False, districts=False, towns=False)
     spec = spec_of(mapview.build_deck(events, layers=bare))
-    ids = [item["id"] for item in spec["layers"]]
-    assert "boundary-districts" not in ids and "boundary-towns" not in ids
+    assert base_kinds(spec) == {"land", "provinces"}
     assert data_ids(spec, "attacks") == [] and data_ids(spec, "arrests") == []
     assert data_ids(spec, "presence") == ["t-07"]
     assert layer(spec, "areas")["data"] == []  # the city-level event is an arrest

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry import MultiLineString, MultiPolygon, Polygon, mapping
 
 from footprint.data import boundaries
 
@@ -188,31 +188,106 @@ def boundary_geojson(
     return json.loads(_geojson_cached(str(path), path.stat().st_mtime, float(tolerance), clip))
 
 
-@lru_cache(maxsize=32)
-def _data_url_cached(path: str, mtime: float, tolerance: float, clip) -> str:
-    text = _geojson_cached(path, mtime, tolerance, clip)
+#: One outline of a base: (boundary layer, line colour RGBA, line width in pixels).
+BaseLine = tuple[str, tuple[int, ...], float]
+
+
+def _outline(geometry) -> MultiLineString | None:
+    """The rings of a geometry's polygons as one MultiLineString (None when it has none)."""
+    rings = []
+    for part in shapely.get_parts(geometry):
+        for polygon in getattr(part, "geoms", [part]):
+            if isinstance(polygon, Polygon) and not polygon.is_empty:
+                rings.append(polygon.exterior)
+                rings.extend(polygon.interiors)
+    if not rings:
+        return None
+    return MultiLineString([ring.coords for ring in rings])
+
+
+@lru_cache(maxsize=16)
+def _base_data_url_cached(
+    land: tuple[str, tuple[int, ...]] | None,
+    lines: tuple[BaseLine, ...],
+    settings: tuple[tuple[str, str, float, float, tuple | None], ...],
+) -> str:
+    features = []
+    by_layer = {
+        layer: (path, mtime, tolerance, clip) for layer, path, mtime, tolerance, clip in settings
+    }
+    if land is not None:
+        layer, fill = land
+        for feature in _features_cached(*by_layer[layer]):
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"kind": "land", "fill": list(fill)},
+                    "geometry": mapping(feature.geometry),
+                }
+            )
+    for layer, colour, width in lines:
+        for feature in _features_cached(*by_layer[layer]):
+            outline = _outline(feature.geometry)
+            if outline is None:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"kind": layer, "line": list(colour), "width": width},
+                    "geometry": mapping(outline),
+                }
+            )
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
     return "data:application/json;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def boundary_data_url(
-    layer: str,
-    tolerance: float | None = None,
+def base_data_url(
+    land: tuple[str, tuple[int, ...]] | None,
+    lines: tuple[BaseLine, ...],
+    tolerances: dict[str, float | None] | None = None,
+    clips: dict[str, tuple[float, float, float, float] | None] | None = None,
     target_dir: Path | None = None,
-    clip: tuple[float, float, float, float] | None = None,
 ) -> str:
-    """Return one boundary layer as a ``data:`` URL holding its GeoJSON.
+    """Return a map's whole base as one ``data:`` URL of GeoJSON, for one GeoJsonLayer.
 
-    deck.gl compares a layer's ``data`` by identity: GeoJSON inlined in the
-    spec is a new object after every rerun, so the browser re-tessellates
-    every polygon each time (slow enough to swallow the briefing's flight). A
-    URL is a string, equal from one rerun to the next, so the base is
-    processed once. A ``data:`` URL needs no server and no network.
+    The land is filled polygons (``properties.fill``); every outline is a
+    line (``properties.line``, ``properties.width``, ``properties.kind`` the
+    boundary layer), so one layer with one fill and one line pass draws what
+    took a layer per boundary file, and only the land is tessellated. Built
+    once per process for each base (cached).
+
+    A URL rather than GeoJSON inlined in the spec: deck.gl compares a layer's
+    ``data`` by identity, and inlined GeoJSON is a new object after every
+    rerun, so the browser would re-tessellate the land each time (slow enough
+    to swallow the briefing's flight). A string equal from one rerun to the
+    next is processed once, and a ``data:`` URL needs no server and no network.
+
+    Parameters
+    ----------
+    land : tuple, optional
+        ``(layer, fill colour)``: the boundary layer drawn as land.
+    lines : tuple of BaseLine
+        The outlines, drawn in this order (later ones on top).
+    tolerances, clips : dict, optional
+        Per boundary layer, as in :func:`boundary_features`.
+    target_dir : Path, optional
+        The prepared boundary folder.
     """
-    path = boundaries.path_of(layer, target_dir)
-    boundary_features(layer, tolerance, target_dir, clip)  # raises when absent
-    tolerance = TOLERANCES.get(layer, 0.001) if tolerance is None else tolerance
-    clip = tuple(float(v) for v in clip) if clip else None
-    return _data_url_cached(str(path), path.stat().st_mtime, float(tolerance), clip)
+    tolerances = tolerances or {}
+    clips = clips or {}
+    layers = {line[0] for line in lines} | ({land[0]} if land else set())
+    settings = []
+    for layer in sorted(layers):
+        path = boundaries.path_of(layer, target_dir)
+        clip = clips.get(layer)
+        tolerance = tolerances.get(layer)
+        boundary_features(layer, tolerance, target_dir, clip)  # raises when absent
+        tolerance = TOLERANCES.get(layer, 0.001) if tolerance is None else tolerance
+        clip = tuple(float(v) for v in clip) if clip else None
+        settings.append((layer, str(path), path.stat().st_mtime, float(tolerance), clip))
+    lines = tuple((layer, tuple(colour), float(width)) for layer, colour, width in lines)
+    land = (land[0], tuple(land[1])) if land else None
+    return _base_data_url_cached(land, lines, tuple(settings))
 
 
 def boundary_labels(

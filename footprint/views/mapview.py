@@ -175,6 +175,12 @@ LABEL_COLOUR = [60, 60, 60, 255]
 STACK_LINE = [35, 35, 35, 255]
 HALO = [255, 255, 255, 230]
 FONT = '"Helvetica Neue", Helvetica, Arial, sans-serif'
+#: The labels' glyph atlas: signed distance fields (for the white halo) at 32 px,
+#: half deck.gl's default. Building the atlas is a large share of the map's
+#: first draw on SwiftShader and grows with the square of the size; labels are
+#: drawn at 13 px, so 32 px loses nothing visible. Outline widths are in atlas
+#: pixels, so they are half of what they were at 64 px.
+LABEL_FONT_SETTINGS = {"sdf": True, "fontSize": 32, "buffer": 2, "radius": 6}
 
 TOOLTIP = {
     "html": ("<b>{title}</b><br/>{when}<br/>{where}<br/>{who}<br/>{toll}<br/><i>{place_note}</i>"),
@@ -625,25 +631,13 @@ def map_marks(records: list[dict], layers: MapLayers | None = None) -> MapMarks:
     )  # fmt: skip
 
 
-def _boundary_layer(layer: str, data: str, line, width: float, fill=None) -> pdk.Layer:
-    """One boundary layer: outlines in pixels, filled only for the land base."""
-    return pdk.Layer(
-        "GeoJsonLayer",
-        id=f"boundary-{layer}",
-        data=data,
-        stroked=True,
-        filled=fill is not None,
-        get_fill_color=fill if fill is not None else [0, 0, 0, 0],
-        get_line_color=line,
-        get_line_width=width,
-        line_width_units=_literal("pixels"),
-        pickable=False,
-    )
-
-
 def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk.Layer]:
-    """Return the base: provinces as land, district and town lines, and their names.
+    """Return the base: provinces as land, province, district and town lines, and their names.
 
+    The whole base is one GeoJsonLayer (``boundary-base``) of one cached
+    ``data:`` URL: the land filled, every outline a line with its own colour
+    and width. A layer per boundary file cost the browser a layer's set-up
+    and draw each, the largest share of the map's first draw on SwiftShader.
     Town names are drawn in the Karachi view, Balochistan's district names in
     the wider views, so labels never pile up. Without the boundary files (the
     data step has not run) the base is left out and the events still draw.
@@ -651,30 +645,32 @@ def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk
     if not basemap.available(target_dir):
         return []
     clip, tolerance = DETAILED_BASE.get(preset, (None, None))
+    lines = []
+    if layers.towns:
+        lines.append(("towns", TOWN_LINE, 1.4))
+    if layers.districts:
+        lines.append(("districts", DISTRICT_LINE, 1.0))
+    lines.append(("provinces", PROVINCE_LINE, 1.8))  # on top: the coast and the borders
     result = [
-        _boundary_layer(
-            "provinces",
-            basemap.boundary_data_url("provinces", tolerance, target_dir=target_dir, clip=clip),
-            PROVINCE_LINE,
-            1.8,
-            fill=LAND,
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="boundary-base",
+            data=basemap.base_data_url(
+                ("provinces", LAND),
+                tuple((layer, tuple(colour), width) for layer, colour, width in lines),
+                tolerances={"provinces": tolerance, "districts": tolerance},
+                clips={"provinces": clip, "districts": clip},
+                target_dir=target_dir,
+            ),
+            stroked=False,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color="properties.line",
+            get_line_width="properties.width",
+            line_width_units=_literal("pixels"),
+            pickable=False,
         )
     ]
-    if layers.districts:
-        result.append(
-            _boundary_layer(
-                "districts",
-                basemap.boundary_data_url("districts", tolerance, target_dir=target_dir, clip=clip),
-                DISTRICT_LINE,
-                1,
-            )
-        )
-    if layers.towns:
-        result.append(
-            _boundary_layer(
-                "towns", basemap.boundary_data_url("towns", target_dir=target_dir), TOWN_LINE, 1.4
-            )
-        )
     labels: list[dict] = []
     if layers.towns and preset == "karachi":
         labels = basemap.boundary_labels("towns", target_dir=target_dir)
@@ -700,8 +696,8 @@ def boundary_layers(preset: str, layers: MapLayers, target_dir=None) -> list[pdk
                 size_units=_literal("pixels"),
                 get_color=LABEL_COLOUR,
                 font_family=_literal(FONT),
-                font_settings={"sdf": True},
-                outline_width=3,
+                font_settings=LABEL_FONT_SETTINGS,
+                outline_width=1.5,
                 outline_color=HALO,
                 get_text_anchor=_literal("middle"),
                 get_alignment_baseline=_literal("center"),
@@ -729,8 +725,8 @@ def _text_layer(layer_id: str, rows: list[dict], size: int, **extra) -> pdk.Laye
         get_color=[25, 25, 25, 255],
         font_family=_literal(FONT),
         font_weight=700,
-        font_settings={"sdf": True},
-        outline_width=4,
+        font_settings=LABEL_FONT_SETTINGS,
+        outline_width=2,
         outline_color=HALO,
         get_alignment_baseline=_literal("center"),
         pickable=False,
