@@ -131,15 +131,21 @@ aggregate = matching > mapview.AGGREGATE_THRESHOLD
 if aggregate:
     resolution, hexes, areas, largest, colours = cached_aggregate(version, filter_state, preset)
     events = largest
-    records = mapview.event_records(largest, colours)
+    records = mapview.event_records(largest, colours) if len(largest) else []
+    area_marks = mapview.area_rows(areas, colours) if layer_choices.area_events else []
     deck = mapview.build_aggregate_deck(
-        hexes, areas, largest, colours, preset, layer_choices, resolution=resolution
+        hexes,
+        areas,
+        largest,
+        colours,
+        preset,
+        layer_choices,
+        resolution=resolution,
+        records=records,
+        area_marks=area_marks,
     )
     marks = None
-    layer_rows = {
-        "largest": [],
-        "areas": mapview.area_rows(areas, colours) if layer_choices.area_events else [],
-    }
+    layer_rows = {"largest": [], "areas": area_marks}
 else:
     events = filtered_events(mapview.AGGREGATE_THRESHOLD)
     records = cached_records(version, filter_state, events)

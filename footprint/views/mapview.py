@@ -1293,6 +1293,8 @@ def build_aggregate_deck(
     resolution: int | None = None,
     boundary_dir=None,
     height: int = MAP_HEIGHT,
+    records: list[dict] | None = None,
+    area_marks: list[dict] | None = None,
 ) -> pdk.Deck:
     """Return the aggregated map: H3 hexagons, city/province markers and the largest attacks.
 
@@ -1307,6 +1309,9 @@ def build_aggregate_deck(
         The view preset.
     resolution : int, optional
         The hexagons' H3 resolution (for the tooltip); the preset's by default.
+    records, area_marks : list of dict, optional
+        :func:`event_records` of ``largest`` and :func:`area_rows` of ``areas``
+        when the caller already has them (the page needs them for clicks too).
 
     Returns
     -------
@@ -1331,8 +1336,12 @@ def build_aggregate_deck(
         pickable=True,
         auto_highlight=True,
     )
-    area_marks = area_rows(areas, colours) if layers.area_events else []
-    records = event_records(largest, colours) if len(largest) else []
+    if not layers.area_events:
+        area_marks = []
+    elif area_marks is None:
+        area_marks = area_rows(areas, colours)
+    if records is None:
+        records = event_records(largest, colours) if len(largest) else []
     marks = map_marks(records, MapLayers(area_events=False))
     singles = [*marks.attacks, *marks.arrests, *marks.presence]
     for stack in marks.stacks:  # the largest attacks rarely share a point; keep them all
