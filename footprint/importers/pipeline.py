@@ -36,7 +36,7 @@ from footprint.importers.mapping import ColumnMapping
 Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
 #: Rows handed to ``store.insert_events`` at a time (all in one transaction).
-INSERT_CHUNK = 10_000
+INSERT_CHUNK = 100_000
 #: How long a commit keeps retrying while another import holds the store (seconds).
 COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
