@@ -304,10 +304,7 @@ def _event_columns_values(
                 return_inverse=True,
             )
             distinct = np.array(
-                [
-                    None if np.isnat(d) else (d.item() if postgres else str(d))
-                    for d in days
-                ],
+                [None if np.isnat(d) else (d.item() if postgres else str(d)) for d in days],
                 dtype=object,
             )
             values = distinct[inverse.reshape(-1)]
@@ -318,9 +315,7 @@ def _event_columns_values(
             values = series.to_numpy(dtype="float64").astype(object)
         elif name == "suicide":
             values = series.astype(object).to_numpy(copy=True)
-            values[~missing] = [
-                bool(v) if postgres else int(bool(v)) for v in values[~missing]
-            ]
+            values[~missing] = [bool(v) if postgres else int(bool(v)) for v in values[~missing]]
         else:
             values = series.to_numpy(dtype=object, copy=True)
         values[missing] = None
