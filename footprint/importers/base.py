@@ -314,10 +314,32 @@ class Reader:
 
     def read(self, table: RawTable, progress: Callable[[float], None] | None = None) -> MappedRows:
         """Map every row of ``table``; return the rows and the problems found."""
+        self.begin(table)
+        frame = self.read_chunk(table, progress)
+        return self.finish([frame])
+
+    def begin(self, table) -> None:
+        """Get ready to map a file's rows: its header, :meth:`prepare`, file-wide warnings.
+
+        ``table`` is a :class:`RawTable` or a :class:`~footprint.importers.textio.TableStream`
+        (whose ``rows`` are parsed again for :meth:`prepare`'s look at a column).
+        """
         self.header = table.header
+        self.names_as_written: dict[str, dict[str, str]] = {}
         self.prepare(table)
         self.warn_missing_id_column()
-        records, chunks, names_as_written = [], [], {}
+
+    def read_chunk(
+        self, table: RawTable, progress: Callable[[float], None] | None = None
+    ) -> pd.DataFrame:
+        """Map a chunk of rows (after :meth:`begin`); return its frame.
+
+        Problems go to :attr:`problems`, names as written to
+        :attr:`names_as_written`, in the order of the rows: mapping a file a
+        chunk at a time gives what mapping it at once gives.
+        """
+        records, chunks = [], []
+        names_as_written = self.names_as_written
         header = table.header
         total = len(table.rows) or 1
         step = max(1, total // 20)
@@ -335,18 +357,27 @@ class Reader:
                 records = []
             if progress and index % step == 0:
                 progress(index / total)
-        self._report_unknown_groups()
         chunks.append(pd.DataFrame.from_records(records))
         frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        return self._complete(frame)
+
+    @staticmethod
+    def _complete(frame: pd.DataFrame) -> pd.DataFrame:
         for column in (*schema.EVENT_COLUMNS, *schema.PROVENANCE_COLUMNS, *INTERNAL_COLUMNS):
             if column not in frame:
                 frame[column] = None
-        frame = frame.astype({"_line": "int64"})
+        return frame.astype({"_line": "int64"})
+
+    def finish(self, frames: list[pd.DataFrame]) -> MappedRows:
+        """Return the mapped rows of every chunk, with the file's problems."""
+        self._report_unknown_groups()
+        frames = [f for f in frames if len(f)] or [self._complete(pd.DataFrame())]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return MappedRows(
             self.format,
             frame,
             self.problems,
-            names_as_written,
+            self.names_as_written,
             dict(self.columns),
             dict(self.identical),
         )

@@ -389,9 +389,9 @@ class MappedReader(FootprintReader):
         row.cells = file_cells
         return record
 
-    def read(self, table, progress=None):
-        """Map every row; problems name the file's columns, not ours."""
-        mapped = super().read(table, progress)
+    def finish(self, frames):
+        """Return the mapped rows; problems name the file's columns, not ours."""
+        mapped = super().finish(frames)
         rename = self.columns
         mapped.problems = [
             dataclasses.replace(p, column=rename.get(p.column, p.column)) if p.column else p

@@ -35,6 +35,8 @@ from footprint.importers.mapping import ColumnMapping
 
 Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
+#: Rows read, mapped and checked at a time by :func:`prepare`.
+CHUNK_ROWS = 100_000
 #: Rows handed to ``store.insert_events`` at a time (all in one transaction).
 INSERT_CHUNK = 100_000
 #: How long a commit keeps retrying while another import holds the store (seconds).
@@ -240,6 +242,7 @@ def prepare(
     groups: GroupNames | None = None,
     progress: Progress | None = None,
     mappings_dir=None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Preview:
     """Read, check, geocode and de-duplicate a file; store nothing.
 
@@ -263,6 +266,9 @@ def prepare(
         Canonical group names (default ``data/groups.csv``).
     progress : callable, optional
         ``progress(fraction, message)`` with fraction in 0..1.
+    chunk_rows : int
+        Rows read, mapped and checked at a time (:data:`CHUNK_ROWS`); the
+        result does not depend on it.
 
     Returns
     -------
@@ -273,36 +279,74 @@ def prepare(
     ImportRefused
         When the file cannot be read or its format is not recognised.
     """
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"read": 0.0, "map": 0.0, "check": 0.0}
     clock = time.perf_counter()
     report = _step(progress, 0.0, 0.05)
     report(0.0, f"Reading {file_name}")
     digest = sha256_of(data)
-    table = textio.read_table(data, file_name)
+    stream = textio.open_table(data, file_name)
     detection = formats.detect(
-        table.header, forced=format, mapping=mapping, mappings_dir=mappings_dir
+        stream.header, forced=format, mapping=mapping, mappings_dir=mappings_dir
     )
-    if not table.rows:
-        raise ImportRefused(
-            f"{file_name} has a header but no rows.", "Add at least one event below the header."
-        )
     if groups is None:
         groups = _default_groups()
     reader = detection.reader(file_name, groups)
-    timings["read"] = time.perf_counter() - clock
+    reader.begin(stream)
+    encoding, separator = stream.encoding, stream.separator
+    timings["read"] += time.perf_counter() - clock
 
-    clock = time.perf_counter()
+    # A chunk at a time: the rows as text (the largest thing an import holds)
+    # are only ever one chunk's; each chunk is mapped and checked, and only
+    # its mapped frame is kept.
+    read_problems = list(stream.problems)
+    row_problems: list[Problem] = []
+    text_problems: list[Problem] = []
+    frames = []
+    lines_in_file = max(1, stream.text.count("\n"))
     mapped_step = _step(progress, 0.05, 0.3)
-    mapped = reader.read(table, lambda f: mapped_step(f, f"Reading rows as {detection.label}"))
-    problems = [*table.problems, *mapped.problems]
+    chunks = stream.chunks(chunk_rows)
+    while True:
+        clock = time.perf_counter()
+        chunk = next(chunks, None)
+        timings["read"] += time.perf_counter() - clock
+        if chunk is None:
+            break
+        clock = time.perf_counter()
+        read_problems += chunk.problems
+        if chunk.lines:
+            mapped_step(chunk.lines[0] / lines_in_file, f"Reading rows as {detection.label}")
+        frame = reader.read_chunk(chunk)
+        del chunk
+        timings["map"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        row_problems += checks.check_coordinates(frame, reader.columns)
+        row_problems += checks.check_casualties(frame, reader.columns)
+        row_problems += checks.check_enumerations(frame, reader.columns)
+        text_problems += checks.check_text(frame, reader.columns)
+        frames.append(frame)
+        timings["check"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    mapped = reader.finish(frames)
+    del frames
     frame = mapped.frame
-    encoding, separator = table.encoding, table.separator
-    del table  # the raw text rows are the largest thing held; the frame has what is needed
-    timings["map"] = time.perf_counter() - clock
+    if frame.empty:
+        raise ImportRefused(
+            f"{file_name} has a header but no rows.", "Add at least one event below the header."
+        )
+    del stream
+    timings["map"] += time.perf_counter() - clock
 
     clock = time.perf_counter()
     _step(progress, 0.3, 0.35)(0.0, "Checking rows")
-    problems += checks.check_rows(frame, mapped.columns)
+    # In the order check_rows gives them (the report sorts stably by row).
+    problems = [
+        *read_problems,
+        *mapped.problems,
+        *row_problems,
+        *checks.check_duplicate_ids(frame, mapped.columns),
+        *text_problems,
+    ]
+    del read_problems, row_problems, text_problems
     already_uploaded, stored_frame, last_batch_id = None, None, 0
     if engine is not None:
         with engine.connect() as connection:
