@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from footprint.data import schema
@@ -372,7 +373,7 @@ class Reader:
         """Return the mapped rows of every chunk, with the file's problems."""
         self._report_unknown_groups()
         frames = [f for f in frames if len(f)] or [self._complete(pd.DataFrame())]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame = _concat(frames) if len(frames) > 1 else frames[0]
         return MappedRows(
             self.format,
             frame,
@@ -440,6 +441,31 @@ class Reader:
                     "warning",
                 )
             )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk frames with the dtypes the whole file's frame would have.
+
+    A column read as text (pandas' ``str``) or numbers (``float64``, or
+    ``int64`` without gaps) in one chunk may be empty throughout another,
+    where it is ``object`` (all None); concatenating the two would give
+    ``object``, where the file read at once gives ``str`` or ``float64``.
+    """
+    for column in frames[0].columns:
+        typed = None
+        for frame in frames:
+            dtype = frame[column].dtype
+            if isinstance(dtype, pd.StringDtype):
+                typed = dtype
+                break
+            if dtype.kind in "if":
+                typed = np.dtype("float64")
+        if typed is None:
+            continue
+        for index, frame in enumerate(frames):
+            if frame[column].dtype == object and frame[column].isna().all():
+                frames[index] = frame.assign(**{column: frame[column].astype(typed)})
+    return pd.concat(frames, ignore_index=True)
 
 
 def _safe_group_name(name: str) -> str:
