@@ -23,6 +23,7 @@ from conftest import empty_engine, store_url
 from footprint.data import schema, store
 from footprint.importers import geocoding, pipeline
 from footprint.importers.checks import ImportRefused
+from footprint.importers.footprint_csv import FootprintReader
 from footprint.importers.mapping import ColumnMapping
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -233,3 +234,34 @@ def test_a_commit_failing_in_a_late_slice_writes_nothing(engine, geocoder, monke
         )
     planned, _, _ = pipeline.plan(preview)
     assert stored_ids == set(planned["event_id"])
+
+
+TEMPLATE_FILES = sorted(
+    path.name
+    for path in [*BAD.glob("*.csv"), GOOD / "footprint_template_example.csv"]
+    if path.read_bytes().startswith(b"event_id,event_date")
+)
+
+
+@pytest.mark.parametrize("name", ["generated", *TEMPLATE_FILES])
+def test_column_wise_mapping_gives_what_row_by_row_mapping_gives(
+    name, geocoder, tmp_path, monkeypatch
+):
+    if name == "generated":
+        content = template()
+    else:
+        content = next(p for p in (BAD / name, GOOD / name) if p.exists()).read_bytes()
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'columns.db'}")
+    store.initialise(engine)
+
+    def seen() -> dict:
+        try:
+            preview = pipeline.prepare(content, name, engine, geocoder=geocoder, chunk_rows=3)
+        except ImportRefused as error:  # a file refused whole is refused the same way
+            return {"frame": pd.DataFrame(), "refused": str(error)}
+        assert preview.format == "footprint"
+        return _seen(preview)
+
+    column_wise = seen()
+    monkeypatch.setattr(FootprintReader, "vectorised", False)
+    _assert_same(column_wise, seen())

@@ -520,6 +520,50 @@ def read_events(connection: Connection, include_undone: bool = False) -> pd.Data
     return schema.coerce_events(frame)
 
 
+def read_events_overlapping(
+    connection: Connection,
+    first_day: dt.date,
+    last_day: dt.date,
+    columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Return the stored events whose dates can overlap ``first_day..last_day`` (a day either side).
+
+    For de-duplicating an upload against the store: only events that could
+    pair with one of its rows, and only ``columns`` (default all), are read,
+    so a large store is not copied whole into each upload's memory. An
+    event's span is ``date_start..date_end`` (``event_date`` where either is
+    missing). ``source_ref`` includes sources merged in by later uploads.
+    Returns a typed events frame.
+    """
+    names = list(columns) if columns is not None else [c.name for c in events.columns]
+    start = sa.func.coalesce(events.c.date_start, events.c.event_date)
+    end = sa.func.coalesce(events.c.date_end, events.c.date_start, events.c.event_date)
+    first, last = first_day - dt.timedelta(days=1), last_day + dt.timedelta(days=1)
+    # (a span whose end is written before its start is read as ending on its start)
+    query = sa.select(*[events.c[name] for name in names]).where(
+        sa.or_(end >= first, start >= first), start <= last
+    )
+    frame = pd.read_sql(query.order_by(events.c.event_date, events.c.event_id), connection)
+    if "source_ref" in names and not frame.empty:
+        extra = pd.read_sql(
+            sa.select(event_sources.c.event_id, event_sources.c.source_ref).where(
+                event_sources.c.event_id.in_(
+                    sa.select(events.c.event_id).where(query.whereclause).scalar_subquery()
+                )
+            ),
+            connection,
+        )
+        if not extra.empty:
+            merged = extra.groupby("event_id")["source_ref"].agg("; ".join)
+            has_extra = frame["event_id"].isin(merged.index)
+            frame.loc[has_extra, "source_ref"] = (
+                frame.loc[has_extra, "source_ref"].fillna("")
+                + "; "
+                + frame.loc[has_extra, "event_id"].map(merged)
+            ).str.strip("; ")
+    return schema.coerce_events(frame)
+
+
 def count_events(connection: Connection) -> int:
     """Return the number of stored events."""
     return connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()

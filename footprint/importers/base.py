@@ -479,3 +479,82 @@ def join_notes(*parts: str | None) -> str | None:
     """Join non-empty note parts with '; '."""
     kept = [part for part in parts if part]
     return "; ".join(kept) or None
+
+
+# --- column-wise mapping ----------------------------------------------------
+#
+# Files repeat values a lot (a few thousand dates, places and group cells in a
+# million rows), so a reader can map a chunk a column at a time: each distinct
+# value (or combination of values) goes once through the same per-row code,
+# run on a probe row, and its result and problems are spread back to every row
+# that holds it.
+
+
+class _Probe:
+    """Stands in for a reader while a probe row is mapped: collects its problems."""
+
+    def __init__(self, reader: Reader):
+        self.problems: list[Problem] = []
+        self.cleaned = reader.cleaned
+        self.reader = reader
+
+
+def probe(reader: Reader, cells: dict) -> tuple[Row, list[Problem]]:
+    """Return a row of ``cells`` whose problems (on line 0) go to the returned list."""
+    recorder = _Probe(reader)
+    return Row(recorder, 0, cells), recorder.problems  # type: ignore[arg-type]
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Return ``(codes, distinct values)``; None (and NaN) get code -1."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def combine(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, first row of each code)`` for the distinct combinations of values."""
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    for values in arrays:
+        codes, uniques = factorize(values)
+        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
+        key = key.astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    return key, first
+
+
+def spread(results: list, codes: np.ndarray, missing=None) -> np.ndarray:
+    """Return ``results[code]`` per row as an object array (code -1: ``missing``)."""
+    table = np.empty(len(results) + 1, dtype=object)
+    table[: len(results)] = results
+    table[-1] = missing
+    return table[codes]
+
+
+def per_value(function, values: np.ndarray) -> np.ndarray:
+    """Apply ``function`` to each distinct value once; return the results per row."""
+    codes, uniques = factorize(values)
+    return spread([function(u) for u in uniques], codes, function(None))
+
+
+def emit_problems(
+    reader: Reader,
+    templates: list[list[Problem]],
+    codes: np.ndarray,
+    lines: np.ndarray,
+    reported: list[list[str]] | None = None,
+    row_reported: dict[int, list[str]] | None = None,
+) -> None:
+    """Add each row's copy of the problems found on its distinct value, in row order.
+
+    ``templates[code]`` are the problems of the probe row (line 0), with the
+    last entry for code -1 (an empty cell); ``reported[code]`` the contract
+    columns it reported, appended to ``row_reported[row]``.
+    """
+    has = np.array([bool(t) for t in templates], dtype=bool)
+    append = reader.problems.append
+    for index in np.flatnonzero(has[codes]):
+        line = int(lines[index])
+        for p in templates[codes[index]]:
+            append(Problem(line, p.column, p.value, p.problem, p.fix, p.severity))
+        if reported is not None and row_reported is not None and reported[codes[index]]:
+            row_reported.setdefault(int(index), []).extend(reported[codes[index]])

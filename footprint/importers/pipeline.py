@@ -353,7 +353,7 @@ def prepare(
             already_uploaded = store.find_batch_by_sha256(connection, digest)
             last_batch_id = store.last_batch_id(connection)
             existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
-            stored_frame = store.read_events(connection)
+            stored_frame = _stored_candidates(connection, frame)
         problems += _already_stored(frame, existing, mapped.columns)
     timings["check"] = time.perf_counter() - clock
 
@@ -413,6 +413,42 @@ def prepare(
         columns=dict(mapped.columns),
         last_batch_id=last_batch_id,
     )
+
+
+#: The stored columns de-duplication and the side-by-side review read.
+STORED_COLUMNS = (
+    "event_id",
+    "event_date",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "location_text",
+    "neighbourhood",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "perpetrators",
+    "killed_min",
+    "killed_max",
+    "source_ref",
+)
+
+
+def _stored_candidates(connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the stored events a row of ``frame`` could duplicate (dates within a day).
+
+    Only :data:`STORED_COLUMNS` and only events whose dates overlap the
+    file's (a day either side) are read, not the whole store.
+    """
+    days = [
+        pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+        for column in ("event_date", "date_start", "date_end")
+    ]
+    first = min((d.min() for d in days if d.notna().any()), default=None)
+    last = max((d.max() for d in days if d.notna().any()), default=None)
+    if first is None or last is None:
+        return schema.coerce_events(pd.DataFrame({c: [] for c in STORED_COLUMNS}))
+    return store.read_events_overlapping(connection, first.date(), last.date(), STORED_COLUMNS)
 
 
 def _default_groups() -> GroupNames:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -252,7 +253,7 @@ class TableStream:
                             )
                         )
                         continue
-                if not any(value.strip() for value in values):
+                if not (values and values[0].strip()) and not any(v.strip() for v in values):
                     chunk.blank_rows += 1
                     continue
                 if len(values) != width:
@@ -301,6 +302,19 @@ class TableStream:
             separator=self.separator,
         )
 
+    def may_contain(self, pattern: re.Pattern) -> bool:
+        """False when no cell of the file can hold text ``pattern`` matches (one regex search).
+
+        A separator that ``pattern`` could itself match makes the answer True.
+        """
+        if pattern.search(self.separator):
+            return True
+        return pattern.search(self.text) is not None
+
+    def column(self, name: str) -> _Column:
+        """The cells of one column, parsed again from the text when iterated."""
+        return _Column(self, self.header.index(name))
+
     @property
     def rows(self) -> Iterator[list[str]]:
         """Every data row, parsed again from the text (for a look over a whole column)."""
@@ -316,6 +330,22 @@ class TableStream:
             table.problems += chunk.problems
             table.blank_rows, table.hxl_tags = chunk.blank_rows, chunk.hxl_tags
         return table
+
+
+class _Column:
+    """One column's cells of a :class:`TableStream`; iterating parses the file again."""
+
+    def __init__(self, stream: TableStream, index: int):
+        self.stream, self.index = stream, index
+
+    def may_contain(self, pattern: re.Pattern) -> bool:
+        """See :meth:`TableStream.may_contain`."""
+        return self.stream.may_contain(pattern)
+
+    def __iter__(self) -> Iterator[str]:
+        index = self.index
+        for row in self.stream.rows:
+            yield row[index]
 
 
 def open_table(data: bytes, file_name: str = "upload.csv") -> TableStream:
