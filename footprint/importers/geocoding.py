@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from footprint.data import schema
+from footprint.importers.base import combine
 from footprint.importers.checks import Problem
 
 #: A point this close to a gazetteer city's point is on the city centre (km).
@@ -207,7 +208,7 @@ def place_rows(
     ok = ~np.isin(lines, list(blocked)) if blocked else np.ones(len(frame), dtype=bool)
     precision = col["geo_precision"]
     has_point = ok & ~np.isnan(lat) & ~np.isnan(lon)
-    rank = np.array([RANK.get(p, _CITY) if isinstance(p, str) else _CITY for p in precision])
+    rank = _ranks(precision)
 
     # 1. centroid stacks
     on_centroid = np.zeros(len(frame), dtype=bool)
@@ -250,10 +251,15 @@ def place_rows(
     need = np.flatnonzero(ok & ~has_point)
     refine = np.flatnonzero(on_centroid)
     queries = {}
-    for i in np.concatenate([need, refine]):
-        text, context = _query({c: col[c][i] for c in _QUERY_COLUMNS})
-        if text:
-            queries[int(i)] = (text, context)
+    asked = np.concatenate([need, refine])
+    if asked.size:
+        # each distinct combination of place columns once (files repeat places)
+        codes, first = combine([col[c][asked] for c in _QUERY_COLUMNS])
+        answers = [_query({c: col[c][asked[k]] for c in _QUERY_COLUMNS}) for k in first]
+        for i, code in zip(asked.tolist(), codes.tolist(), strict=True):
+            text, context = answers[code]
+            if text:
+                queries[i] = (text, context)
     results = _geocode_unique(geocoder, list(queries.values()))
     if progress:
         progress(0.6, f"Geocoded {len(results)} distinct place texts")
@@ -361,6 +367,22 @@ def place_rows(
     return out, problems, stats
 
 
+def _per_value(function, values: np.ndarray) -> np.ndarray:
+    """``function`` of each distinct value once, spread back per row (an object array)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = [function(u) for u in uniques]
+    table[-1] = function(None)
+    return table[codes]
+
+
+def _ranks(precision: np.ndarray) -> np.ndarray:
+    """The precision rank of each row (city for an unknown or missing precision)."""
+    return _per_value(
+        lambda p: RANK.get(p, _CITY) if isinstance(p, str) else _CITY, precision
+    ).astype(np.int64)
+
+
 _QUERY_COLUMNS = ("location_text", "neighbourhood", "town", "city", "district", "province")
 #: Further text fields a city-centre row is upgraded from, in this order, when
 #: its place text names no finer place. Each is read as free text.
@@ -400,31 +422,32 @@ def _reverse_fill(col, lat, lon, lines, geocoder, ok, columns) -> list[Problem]:
     u_lat = np.array([p[0] for p in unique], dtype="float64")
     u_lon = np.array([p[1] for p in unique], dtype="float64")
     try:
-        if hasattr(geocoder, "reverse_many"):
-            answers = geocoder.reverse_many(u_lat, u_lon)
+        if hasattr(geocoder, "reverse_columns"):
+            columns_found = geocoder.reverse_columns(u_lat, u_lon)
+            found = {level: columns_found[level] for level in _LEVELS}
         else:
-            answers = [geocoder.reverse(a, b) for a, b in zip(u_lat, u_lon, strict=True)]
+            if hasattr(geocoder, "reverse_many"):
+                answers = geocoder.reverse_many(u_lat, u_lon)
+            else:
+                answers = [geocoder.reverse(a, b) for a, b in zip(u_lat, u_lon, strict=True)]
+            found = {
+                level: np.array([getattr(a, level, None) for a in answers], dtype=object)
+                for level in _LEVELS
+            }
     except Exception:  # noqa: BLE001 - boundary files missing: keep the source's own names
         return []
-    found = {
-        level: np.array([getattr(a, level, None) for a in answers], dtype=object)
-        for level in _LEVELS
-    }
-    rank = np.array(
-        [RANK.get(p, _CITY) if isinstance(p, str) else _CITY for p in col["geo_precision"][placed]]
-    )
+    rank = _ranks(col["geo_precision"][placed])
     problems = []
     province_column = columns.get("province", "province")
     for level in _LEVELS:
         value = found[level][codes]
         current = col[level][placed]
-        usable = (rank <= RANK[level]) & np.array([bool(v) for v in value])
+        usable = (rank <= RANK[level]) & _per_value(bool, found[level]).astype(bool)[codes]
         if level == "neighbourhood":
-            usable &= np.array([not _text(v) for v in current])
+            usable &= ~_per_value(lambda v: bool(_text(v)), current).astype(bool)
         if level == "province":
-            differ = usable & np.array(
-                [bool(_text(c)) and c != v for c, v in zip(current, value, strict=True)]
-            )
+            has_text = _per_value(lambda v: bool(_text(v)), current).astype(bool)
+            differ = usable & has_text & (current != value)
             for k in np.flatnonzero(differ):
                 problems.append(
                     Problem(
