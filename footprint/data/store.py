@@ -383,8 +383,15 @@ def bulk_insert(connection: Connection, table: sa.Table, names: list[str], rows:
         return
     placeholders = ", ".join("?" for _ in names)
     statement = f"INSERT INTO {table.name} ({column_list}) VALUES ({placeholders})"
-    for start in range(0, len(rows), 100_000):
-        connection.exec_driver_sql(statement, rows[start : start + 100_000])
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    except connection.dialect.dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            statement, None, error, connection.dialect.dbapi.Error
+        ) from error
+    finally:
+        cursor.close()
 
 
 def insert_events(

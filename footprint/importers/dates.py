@@ -53,7 +53,9 @@ _YEAR = re.compile(r"^(?P<y>\d{4})(?:\.0)?$")
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
 #: Where a cell that :data:`_NUMERIC` matches (after stripping) could be in a
 #: file's text: every such cell matches this, so text without a match has none.
-NUMERIC_ANYWHERE = re.compile(r"(?<![\d/.\-])\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\d/.\-])")
+#: It starts at the first separator (a character the regex engine scans for
+#: fast) preceded by one or two digits, so ISO dates (four digits) never match.
+NUMERIC_ANYWHERE = re.compile(r"[/.-](?<!\d{3}[/.-])(?<=\d[/.-])\d{1,2}[/.-]\d{2,4}(?![\d/.\-])")
 _WORDS = re.compile(r"[A-Za-z]+|\d+")
 
 

@@ -213,7 +213,10 @@ class FootprintReader(Reader):
         header = table.header
         count = len(table.rows)
         transposed = list(zip(*table.rows, strict=True))
-        raw = {name: np.array(transposed[index], dtype=object) for index, name in enumerate(header)}
+        raw = {}
+        for index, name in enumerate(header):
+            values = raw[name] = np.empty(count, dtype=object)
+            values[:] = transposed[index]
         del transposed
         lines = np.asarray(table.lines, dtype=np.int64)
 

@@ -251,15 +251,17 @@ def place_rows(
     need = np.flatnonzero(ok & ~has_point)
     refine = np.flatnonzero(on_centroid)
     queries = {}
+    query_keys: dict[int, tuple] = {}
     asked = np.concatenate([need, refine])
     if asked.size:
         # each distinct combination of place columns once (files repeat places)
         codes, first = combine([col[c][asked] for c in _QUERY_COLUMNS])
         answers = [_query({c: col[c][asked[k]] for c in _QUERY_COLUMNS}) for k in first]
+        keys = [_key(*answer) if answer[0] else None for answer in answers]
         for i, code in zip(asked.tolist(), codes.tolist(), strict=True):
-            text, context = answers[code]
-            if text:
-                queries[i] = (text, context)
+            if keys[code] is not None:
+                queries[i] = answers[code]
+                query_keys[i] = keys[code]
     results = _geocode_unique(geocoder, list(queries.values()))
     if progress:
         progress(0.6, f"Geocoded {len(results)} distinct place texts")
@@ -280,9 +282,9 @@ def place_rows(
                 col[level][i] = value
 
     location_column = columns.get("location_text", "location_text")
-    for i in need:
-        query = queries.get(int(i))
-        result = results.get(_key(*query)) if query else None
+    for i in need.tolist():
+        query = queries.get(i)
+        result = results.get(query_keys[i]) if query else None
         if result is None or not result.resolved or result.latitude is None:
             stats.not_found += 1
             continue
@@ -335,9 +337,9 @@ def place_rows(
             notes[i] = f"{notes[i]}; {evidence}" if _text(notes[i]) else evidence
         return True
 
-    for i in refine:
-        query = queries.get(int(i))
-        try_upgrade(int(i), "location_text", query, results.get(_key(*query)) if query else None)
+    for i in refine.tolist():
+        query = queries.get(i)
+        try_upgrade(i, "location_text", query, results.get(query_keys[i]) if query else None)
     # Rows still on a centre: the place is often named elsewhere than the
     # place column ("Korangi police station" as the target, "workers of
     # Landhi" in the summary). Each further text field is tried in turn.

@@ -221,7 +221,8 @@ def _stored_ids(connection, ids: list[str]) -> dict[str, int | None]:
         stored = pd.read_sql(
             sa.select(store.events.c.event_id, store.events.c.batch_id), connection
         )
-        stored = stored[stored["event_id"].isin(ids)]
+        wanted = set(ids)
+        stored = stored[[i in wanted for i in stored["event_id"].tolist()]]
         batches = stored["batch_id"].astype(object).where(stored["batch_id"].notna(), None)
         return dict(
             zip(stored["event_id"], [None if b is None else int(b) for b in batches], strict=True)
@@ -366,7 +367,7 @@ def prepare(
         with engine.connect() as connection:
             already_uploaded = store.find_batch_by_sha256(connection, digest)
             last_batch_id = store.last_batch_id(connection)
-            existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
+            existing = _stored_ids(connection, frame["event_id"].dropna().unique().tolist())
             stored_frame = _stored_candidates(connection, frame)
         problems += _already_stored(frame, existing, mapped.columns)
     timings["check"] = time.perf_counter() - clock
@@ -669,11 +670,8 @@ def commit(
     if progress:
         progress(0.05, f"Storing {len(rows)} events")
     events_frame = rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
-    names = {
-        i: preview.names_as_written[i]
-        for i in events_frame["event_id"]
-        if i in preview.names_as_written
-    }
+    written = preview.names_as_written
+    names = {i: written[i] for i in events_frame["event_id"].tolist() if i in written}
     deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
     while True:
         try:
