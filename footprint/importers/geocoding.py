@@ -361,7 +361,7 @@ def place_rows(
     if progress:
         progress(0.8, "Filling districts and provinces from the points")
     problems.extend(_reverse_fill(col, lat, lon, lines, geocoder, ok, columns))
-    out = frame.copy()
+    out = frame.copy(deep=False)  # the columns set below replace the frame's own
     for c, values in col.items():
         out[c] = pd.Series(values, index=out.index, dtype=object)
     for c, values in num.items():

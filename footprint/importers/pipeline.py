@@ -222,7 +222,7 @@ def _stored_ids(connection, ids: list[str]) -> dict[str, int | None]:
             sa.select(store.events.c.event_id, store.events.c.batch_id), connection
         )
         wanted = set(ids)
-        stored = stored[[i in wanted for i in stored["event_id"].tolist()]]
+        stored = stored[np.array([i in wanted for i in stored["event_id"].tolist()], dtype=bool)]
         batches = stored["batch_id"].astype(object).where(stored["batch_id"].notna(), None)
         return dict(
             zip(stored["event_id"], [None if b is None else int(b) for b in batches], strict=True)
@@ -391,6 +391,8 @@ def prepare(
     placed, place_problems, placement = geocoding.place_rows(
         frame, geocoder, mapped.columns, blocked, _step(progress, 0.35, 0.75)
     )
+    del frame  # the placed frame replaces it: one copy of the rows is held, not two
+    mapped.frame = placed
     problems += place_problems
     problems += checks.check_required(placed, mapped.columns, blocked)
     timings["geocode"] = time.perf_counter() - clock
@@ -573,6 +575,14 @@ def plan(
         The rows to insert, ``(event_id to add a source to, source_ref)``
         pairs, and the number of rows skipped or merged away.
     """
+    keep, merges, dropped = _keep_mask(preview, decisions)
+    return preview.frame[keep], merges, dropped
+
+
+def _keep_mask(
+    preview: Preview, decisions: dict[str, str] | None = None
+) -> tuple[np.ndarray, list[tuple[str, str]], int]:
+    """Like :func:`plan`, with a boolean mask of the rows to insert instead of the rows."""
     decisions = {**default_decisions(preview), **(decisions or {})}
     for key, decision in decisions.items():
         if decision not in DECISIONS:
@@ -580,13 +590,19 @@ def plan(
     valid = preview.valid
     frame = preview.frame
     fate: dict[int, tuple[str, int | str | None]] = {}
+    position_of_line: dict[int, int] | None = None
     for pair in preview.duplicates:
         decision = decisions.get(pair.key, "keep")
         if decision == "keep" or not valid[pair.index]:
             continue
         target: int | str | None
         if pair.other_kind == "file":
-            target = int(np.flatnonzero(frame["_line"].to_numpy() == pair.other_line)[0])
+            if position_of_line is None:
+                lines = frame["_line"].to_numpy().tolist()
+                position_of_line = {}
+                for position, line in enumerate(lines):
+                    position_of_line.setdefault(line, position)
+            target = position_of_line[pair.other_line]
         else:
             target = pair.other_id
         fate[pair.index] = (decision, target)
@@ -612,7 +628,7 @@ def plan(
         dropped.add(index)
     keep = valid.copy()
     keep[list(dropped)] = False
-    return frame[keep], merges, len(dropped)
+    return keep, merges, len(dropped)
 
 
 def commit(
@@ -658,9 +674,10 @@ def commit(
             f"Nothing was stored. To upload it again, undo batch {batch['batch_id']} first "
             "(Batch history).",
         )
-    rows, merges, skipped = plan(preview, decisions)
+    keep, merges, skipped = _keep_mask(preview, decisions)
     rejected = int((~preview.valid).sum())
-    if rows.empty and not merges:
+    stored_count = int(keep.sum())
+    if not stored_count and not merges:
         raise ImportRefused(
             f"Nothing in {preview.file_name} can be stored: {rejected} of {preview.rows_read} "
             "rows have errors" + (f" and {skipped} are duplicates" if skipped else "") + ".",
@@ -668,15 +685,19 @@ def commit(
             preview.errors,
         )
     if progress:
-        progress(0.05, f"Storing {len(rows)} events")
-    events_frame = rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
+        progress(0.05, f"Storing {stored_count} events")
+    # The rows are taken from the preview a slice at a time (see _store), not
+    # copied whole first.
+    positions = np.flatnonzero(keep)
     written = preview.names_as_written
-    names = {i: written[i] for i in events_frame["event_id"].tolist() if i in written}
+    ids = preview.frame["event_id"].to_numpy(dtype=object)[positions].tolist()
+    names = {i: written[i] for i in ids if i in written}
+    del ids
     deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
     while True:
         try:
             batch_id = _store(
-                engine, preview, events_frame, names, merges, rejected, uploaded_by, progress
+                engine, preview, positions, names, merges, rejected, uploaded_by, progress
             )
             break
         except sa.exc.OperationalError as error:
@@ -696,7 +717,7 @@ def commit(
         progress(1.0, "Stored")
     return CommitResult(
         batch_id=batch_id,
-        stored=len(events_frame),
+        stored=stored_count,
         merged=len(merges),
         skipped=skipped - len(merges),
         rejected=rejected,
@@ -704,8 +725,15 @@ def commit(
     )
 
 
-def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, progress) -> int:
+def _events_slice(preview: Preview, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ``positions`` of the preview, without the internal columns."""
+    rows = preview.frame.iloc[positions]
+    return rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
+
+
+def _store(engine, preview, positions, names, merges, rejected, uploaded_by, progress) -> int:
     """Store one batch in one transaction; return its id (see :func:`commit`)."""
+    total = len(positions)
     try:
         with engine.begin() as connection:
             if store.find_batch_by_sha256(connection, preview.sha256):
@@ -713,32 +741,30 @@ def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, 
                     f"{preview.file_name} was uploaded by someone else meanwhile.",
                     "Nothing was stored; see Batch history.",
                 )
-            _check_against_newer_batches(connection, preview, events_frame)
+            _check_against_newer_batches(connection, preview, positions)
             batch_id = store.create_batch(
                 connection,
                 file_name=preview.file_name,
                 sha256=preview.sha256,
                 format=preview.format,
                 rows_read=preview.rows_read,
-                rows_stored=len(events_frame),
+                rows_stored=total,
                 rows_rejected=rejected,
                 rows_merged=len(merges),
                 uploaded_by=uploaded_by,
             )
-            # In slices, inside the one transaction: the store builds a dict per
-            # row, and a slice at a time keeps that memory small.
-            for start in range(0, len(events_frame), INSERT_CHUNK):
+            # In slices, inside the one transaction: each slice's values are
+            # built for the driver and dropped before the next.
+            for start in range(0, total, INSERT_CHUNK):
                 store.insert_events(
                     connection,
-                    events_frame.iloc[start : start + INSERT_CHUNK],
+                    _events_slice(preview, positions[start : start + INSERT_CHUNK]),
                     batch_id=batch_id,
                     group_names_as_written=names,
                 )
                 if progress:
-                    done = min(start + INSERT_CHUNK, len(events_frame))
-                    progress(
-                        0.05 + 0.85 * done / max(1, len(events_frame)), f"Stored {done:,} events"
-                    )
+                    done = min(start + INSERT_CHUNK, total)
+                    progress(0.05 + 0.85 * done / max(1, total), f"Stored {done:,} events")
             if progress:
                 progress(0.9, "Adding merged sources")
             for event_id, source_ref in merges:
@@ -752,7 +778,7 @@ def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, 
     return batch_id
 
 
-def _check_against_newer_batches(connection, preview: Preview, events_frame) -> None:
+def _check_against_newer_batches(connection, preview: Preview, positions: np.ndarray) -> None:
     """Refuse when a batch stored since :func:`prepare` probably holds some of these rows.
 
     Two files imported at once are each checked against the store as it was
@@ -762,9 +788,10 @@ def _check_against_newer_batches(connection, preview: Preview, events_frame) -> 
     if preview.last_batch_id is None or store.last_batch_id(connection) <= preview.last_batch_id:
         return
     newer = store.read_batch_events(connection, preview.last_batch_id)
-    if newer.empty or events_frame.empty:
+    if newer.empty or not len(positions):
         return
-    rows = events_frame.assign(_line=preview.frame.loc[events_frame.index, "_line"])
+    events_frame = _events_slice(preview, positions)
+    rows = events_frame.assign(_line=preview.frame["_line"].to_numpy()[positions])
     pairs = [
         p
         for p in dedupe.find_duplicates(rows.reset_index(drop=True), newer)
