@@ -198,7 +198,7 @@ def place_rows(
         return frame.copy(), problems, stats
     # Work on plain arrays (setting pandas cells one by one costs ~50 us
     # each, minutes on 100,000 rows) and build the frame once at the end.
-    col = {c: frame[c].to_numpy(dtype=object, copy=True) for c in _TEXT_COLUMNS}
+    col = {c: _objects(frame[c]) for c in _TEXT_COLUMNS}
     num = {
         c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype="float64", copy=True)
         for c in _FLOAT_COLUMNS
@@ -303,7 +303,7 @@ def place_rows(
                 )
             )
     upgraded = np.zeros(len(frame), dtype=bool)
-    notes = frame["notes"].to_numpy(dtype=object, copy=True) if "notes" in frame else None
+    notes = _objects(frame["notes"]) if "notes" in frame else None
 
     def try_upgrade(i: int, field_name: str, query, result) -> bool:
         if result is None or not result.resolved or result.latitude is None:
@@ -346,7 +346,7 @@ def place_rows(
     for field_name in UPGRADE_FIELDS:
         if field_name not in frame:
             continue
-        texts = frame[field_name].to_numpy(dtype=object)
+        texts = _objects(frame[field_name])
         left = [int(i) for i in refine if not upgraded[i] and _text(texts[i])]
         if not left:
             continue
@@ -367,6 +367,22 @@ def place_rows(
     for c, values in num.items():
         out[c] = values
     return out, problems, stats
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """A column as a new object array, as ``to_numpy(dtype=object)`` gives it.
+
+    A text column (pandas' ``str``) gives one Python string per distinct
+    value, shared by the rows that hold it, rather than one per row: a
+    million rows of a few thousand places then take megabytes, not hundreds.
+    """
+    if not isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, copy=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = list(uniques)
+    table[-1] = series.dtype.na_value  # what to_numpy gives for a missing value
+    return table[codes]
 
 
 def _per_value(function, values: np.ndarray) -> np.ndarray:

@@ -829,7 +829,7 @@ def summary(
     duplicates, batch_id, already_uploaded, timings.
     """
     decisions = {**default_decisions(preview), **(decisions or {})}
-    _, _, skipped = plan(preview, decisions)
+    _, _, skipped = _keep_mask(preview, decisions)
     errors = preview.errors
     rejected_rows = int((~preview.valid).sum())
     return {
