@@ -55,6 +55,8 @@ EXACT_KM = 0.05
 STACK_MIN_ROWS = 5
 #: A refined place further than this from the given point is not trusted (km).
 MAX_SHIFT_KM = 60.0
+#: Rows compared with the city centres at a time (bounds the distance matrices).
+_NEAREST_ROWS = 50_000
 #: Geocoder scores below this get a warning (0-100).
 LOW_SCORE = 70.0
 
@@ -216,14 +218,20 @@ def place_rows(
     if c_lat.size and has_point.any():
         idx = np.flatnonzero(has_point)
         nearest = np.full(idx.size, np.inf)
-        for start in range(0, c_lat.size, 64):
-            d = haversine_km(
-                lat[idx, None],
-                lon[idx, None],
-                c_lat[None, start : start + 64],
-                c_lon[None, start : start + 64],
-            )
-            nearest = np.minimum(nearest, d.min(axis=1))
+        # In blocks of rows as well as of cities: a million rows by 64 cities
+        # at once would be several matrices of half a gigabyte each.
+        for row_start in range(0, idx.size, _NEAREST_ROWS):
+            block = idx[row_start : row_start + _NEAREST_ROWS]
+            for start in range(0, c_lat.size, 64):
+                d = haversine_km(
+                    lat[block, None],
+                    lon[block, None],
+                    c_lat[None, start : start + 64],
+                    c_lon[None, start : start + 64],
+                )
+                nearest[row_start : row_start + block.size] = np.minimum(
+                    nearest[row_start : row_start + block.size], d.min(axis=1)
+                )
         limit = np.where(rank[idx] <= RANK["neighbourhood"], EXACT_KM, CITY_CENTRE_KM)
         eligible = (rank[idx] <= RANK["town"]) | (rank[idx] == _CITY)
         on_centroid[idx[(nearest <= limit) & eligible]] = True
