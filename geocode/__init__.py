@@ -209,6 +209,10 @@ class Geocoder:
         """Reverse-geocode many points at once; see :meth:`ReverseGeocoder.reverse_many`."""
         return self.reverse_geocoder.reverse_many(latitudes, longitudes, max_distance_km)
 
+    def reverse_columns(self, latitudes, longitudes, max_distance_km: float | None = None) -> dict:
+        """Reverse-geocode many points as columns; see :meth:`ReverseGeocoder.reverse_columns`."""
+        return self.reverse_geocoder.reverse_columns(latitudes, longitudes, max_distance_km)
+
 
 def _context_key(context: object):
     """Return a hashable form of a context argument (for the cache)."""

@@ -180,6 +180,27 @@ class ReverseGeocoder:
             One per point, in order.
         """
 
+        columns = {
+            name: values.tolist()
+            for name, values in self.reverse_columns(latitudes, longitudes, max_distance_km).items()
+        }
+        return [
+            ReverseResult(**{name: values[i] for name, values in columns.items()})
+            for i in range(len(columns["latitude"]))
+        ]
+
+    def reverse_columns(
+        self, latitudes, longitudes, max_distance_km: float | None = None
+    ) -> dict[str, np.ndarray]:
+        """Reverse-geocode many points at once, as columns: no object per point.
+
+        Returns
+        -------
+        dict
+            :class:`ReverseResult`'s fields, each an array with one value per
+            point (``latitude``, ``longitude`` float; ``distance_km`` object,
+            None without a neighbourhood; the names object, None when unknown).
+        """
         lat = np.asarray(latitudes, dtype="float64").ravel()
         lon = np.asarray(longitudes, dtype="float64").ravel()
         if lat.shape != lon.shape:
@@ -206,32 +227,37 @@ class ReverseGeocoder:
             if "division" in districts.frame
             else None
         )
-        out = []
-        for i in range(lat.size):
-            neighbourhood = places[near_idx[i]] if near_idx[i] >= 0 else None
-            district = districts.names[district_idx[i]] if district_idx[i] >= 0 else None
-            city = neighbourhood.city if neighbourhood is not None and neighbourhood.city else None
-            if city is None and district_idx[i] >= 0 and district_division is not None:
-                if district_division[district_idx[i]] == "Karachi":
-                    city = "Karachi"
-            out.append(
-                ReverseResult(
-                    latitude=float(lat[i]),
-                    longitude=float(lon[i]),
-                    neighbourhood=neighbourhood.name if neighbourhood is not None else None,
-                    neighbourhood_place_id=neighbourhood.place_id
-                    if neighbourhood is not None
-                    else None,
-                    distance_km=round(float(near_dist[i]), 3)
-                    if neighbourhood is not None
-                    else None,
-                    town=self._town_name(towns.names[town_idx[i]]) if town_idx[i] >= 0 else None,
-                    district=district,
-                    city=city,
-                    province=provinces.names[province_idx[i]] if province_idx[i] >= 0 else None,
-                )
+
+        def pick(names: list, index: np.ndarray) -> np.ndarray:
+            table = np.empty(len(names) + 1, dtype=object)
+            table[: len(names)] = names
+            table[-1] = None  # index -1: none
+            return table[index]
+
+        has_hood = near_idx >= 0
+        hood_city = pick([p.city or None for p in places], near_idx)
+        city = hood_city.copy()
+        if district_division is not None:
+            in_karachi = pick(
+                ["Karachi" if d == "Karachi" else None for d in district_division], district_idx
             )
-        return out
+            fill = (city == None) & (in_karachi != None)  # noqa: E711 - element-wise
+            city[fill] = in_karachi[fill]
+        distance = np.empty(lat.size, dtype=object)
+        distance[:] = None
+        if has_hood.any():
+            distance[has_hood] = [round(float(d), 3) for d in near_dist[has_hood]]
+        return {
+            "latitude": lat.astype(float),
+            "longitude": lon.astype(float),
+            "neighbourhood": pick([p.name for p in places], near_idx),
+            "neighbourhood_place_id": pick([p.place_id for p in places], near_idx),
+            "distance_km": distance,
+            "town": pick([self._town_name(name) for name in towns.names], town_idx),
+            "district": pick(list(districts.names), district_idx),
+            "city": city,
+            "province": pick(list(provinces.names), province_idx),
+        }
 
     def _nearest(self, lat: np.ndarray, lon: np.ndarray, live: np.ndarray, limit: float):
         """Return per point the index of the nearest neighbourhood within ``limit`` km, and its distance."""

@@ -92,7 +92,7 @@ uploaded = st.file_uploader(
     "anything else can be mapped onto our columns.",
 )
 st.caption(
-    f"Files up to {st.get_option('server.maxUploadSize')} MB (the server's "
+    f"Upload limit: {st.get_option('server.maxUploadSize')} MB per file (the server's "
     "`server.maxUploadSize`); a 200 MB export holds about 1.3 million rows. Casualty counts "
     f"above {checks.MAX_COUNT:,} and text longer than {checks.MAX_TEXT_LENGTH['summary']:,} "
     f"characters (summary, notes; {checks.MAX_OTHER_TEXT_LENGTH:,} for other text) are refused "

@@ -263,3 +263,58 @@ def test_the_same_pair_against_a_stored_event_keeps_the_looser_rule(second):
     stored = events([{"event_id": "s1", "killed_min": 3, "killed_max": 3, "perpetrators": TTP}])
     pairs = dedupe.find_duplicates(events([second]), stored)
     assert [p.other_kind for p in pairs] == ["stored"]
+
+
+def test_only_stored_events_whose_dates_can_overlap_the_file_are_read(tmp_path):
+    import datetime as dt
+
+    from footprint.data import schema, store
+
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'overlap.db'}")
+    store.create_schema(engine)
+    stored = events(
+        [
+            {"event_id": "before", "event_date": "2015-05-08"},
+            {"event_id": "day-before", "event_date": "2015-05-09"},
+            {"event_id": "inside", "event_date": "2015-05-12"},
+            {"event_id": "day-after", "event_date": "2015-05-21"},
+            {"event_id": "after", "event_date": "2015-05-22"},
+            # a month-long span reaching into the file's dates
+            {
+                "event_id": "month",
+                "event_date": "2015-04-01",
+                "date_start": "2015-04-01",
+                "date_end": "2015-05-10",
+                "date_precision": "month",
+            },
+            # an end written before its start: read as ending on its start
+            {
+                "event_id": "backwards",
+                "event_date": "2015-05-15",
+                "date_start": "2015-05-15",
+                "date_end": "2015-05-01",
+            },
+        ]
+    )
+    with engine.begin() as connection:
+        store.insert_events(connection, schema.coerce_events(stored.drop(columns=["_line"])))
+        found = store.read_events_overlapping(
+            connection, dt.date(2015, 5, 10), dt.date(2015, 5, 20), ["event_id", "event_date"]
+        )
+    assert sorted(found["event_id"]) == ["backwards", "day-after", "day-before", "inside", "month"]
+    # the pairs found from the candidates are the pairs found from the whole store
+    upload = events(
+        [
+            {"event_id": "u1", "event_date": "2015-05-10"},
+            {"event_id": "u2", "event_date": "2015-05-20"},
+        ]
+    )
+    with engine.connect() as connection:
+        whole = store.read_events(connection)
+        candidates = store.read_events_overlapping(
+            connection, dt.date(2015, 5, 10), dt.date(2015, 5, 20)
+        )
+    assert [(p.line, p.other_id, p.score) for p in dedupe.find_duplicates(upload, candidates)] == [
+        (p.line, p.other_id, p.score) for p in dedupe.find_duplicates(upload, whole)
+    ]
+    assert {p.other_id for p in dedupe.find_duplicates(upload, candidates)} >= {"day-before"}

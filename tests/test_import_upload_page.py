@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,18 @@ def test_viewers_see_only_the_sign_in(database, monkeypatch):
     at.button(key="upload_sign_in").click().run()
     assert [e.value for e in at.error] == ["That is not the analyst password."]
     assert len(at.get("file_uploader")) == 0
+
+
+def test_the_upload_limit_is_configured_and_stated(database, monkeypatch):
+    config = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 200
+    at = signed_in(monkeypatch)
+    assert len(at.get("file_uploader")) == 1
+    stated = [c.value for c in at.caption if c.value.startswith("Upload limit:")]
+    assert len(stated) == 1, [c.value for c in at.caption]
+    assert stated[0].startswith("Upload limit: 200 MB per file")
+    readme = (PROJECT / "README.md").read_text()
+    assert "Upload limit: 200 MB per file" in readme
 
 
 def test_sign_in_upload_preview_confirm(database, monkeypatch):

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from footprint.data import schema
@@ -314,10 +315,32 @@ class Reader:
 
     def read(self, table: RawTable, progress: Callable[[float], None] | None = None) -> MappedRows:
         """Map every row of ``table``; return the rows and the problems found."""
+        self.begin(table)
+        frame = self.read_chunk(table, progress)
+        return self.finish([frame])
+
+    def begin(self, table) -> None:
+        """Get ready to map a file's rows: its header, :meth:`prepare`, file-wide warnings.
+
+        ``table`` is a :class:`RawTable` or a :class:`~footprint.importers.textio.TableStream`
+        (whose ``rows`` are parsed again for :meth:`prepare`'s look at a column).
+        """
         self.header = table.header
+        self.names_as_written: dict[str, dict[str, str]] = {}
         self.prepare(table)
         self.warn_missing_id_column()
-        records, chunks, names_as_written = [], [], {}
+
+    def read_chunk(
+        self, table: RawTable, progress: Callable[[float], None] | None = None
+    ) -> pd.DataFrame:
+        """Map a chunk of rows (after :meth:`begin`); return its frame.
+
+        Problems go to :attr:`problems`, names as written to
+        :attr:`names_as_written`, in the order of the rows: mapping a file a
+        chunk at a time gives what mapping it at once gives.
+        """
+        records, chunks = [], []
+        names_as_written = self.names_as_written
         header = table.header
         total = len(table.rows) or 1
         step = max(1, total // 20)
@@ -335,18 +358,27 @@ class Reader:
                 records = []
             if progress and index % step == 0:
                 progress(index / total)
-        self._report_unknown_groups()
         chunks.append(pd.DataFrame.from_records(records))
         frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        return self._complete(frame)
+
+    @staticmethod
+    def _complete(frame: pd.DataFrame) -> pd.DataFrame:
         for column in (*schema.EVENT_COLUMNS, *schema.PROVENANCE_COLUMNS, *INTERNAL_COLUMNS):
             if column not in frame:
                 frame[column] = None
-        frame = frame.astype({"_line": "int64"})
+        return frame.astype({"_line": "int64"})
+
+    def finish(self, frames: list[pd.DataFrame]) -> MappedRows:
+        """Return the mapped rows of every chunk, with the file's problems."""
+        self._report_unknown_groups()
+        frames = [f for f in frames if len(f)] or [self._complete(pd.DataFrame())]
+        frame = _concat(frames) if len(frames) > 1 else frames[0]
         return MappedRows(
             self.format,
             frame,
             self.problems,
-            names_as_written,
+            self.names_as_written,
             dict(self.columns),
             dict(self.identical),
         )
@@ -411,6 +443,31 @@ class Reader:
             )
 
 
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk frames with the dtypes the whole file's frame would have.
+
+    A column read as text (pandas' ``str``) or numbers (``float64``, or
+    ``int64`` without gaps) in one chunk may be empty throughout another,
+    where it is ``object`` (all None); concatenating the two would give
+    ``object``, where the file read at once gives ``str`` or ``float64``.
+    """
+    for column in frames[0].columns:
+        typed = None
+        for frame in frames:
+            dtype = frame[column].dtype
+            if isinstance(dtype, pd.StringDtype):
+                typed = dtype
+                break
+            if dtype.kind in "if":
+                typed = np.dtype("float64")
+        if typed is None:
+            continue
+        for index, frame in enumerate(frames):
+            if frame[column].dtype == object and frame[column].isna().all():
+                frames[index] = frame.assign(**{column: frame[column].astype(typed)})
+    return pd.concat(frames, ignore_index=True)
+
+
 def _safe_group_name(name: str) -> str:
     # ';' separates groups and a trailing '(word)' is read as the link in a
     # perpetrators cell, so neither may survive inside a name.
@@ -422,3 +479,82 @@ def join_notes(*parts: str | None) -> str | None:
     """Join non-empty note parts with '; '."""
     kept = [part for part in parts if part]
     return "; ".join(kept) or None
+
+
+# --- column-wise mapping ----------------------------------------------------
+#
+# Files repeat values a lot (a few thousand dates, places and group cells in a
+# million rows), so a reader can map a chunk a column at a time: each distinct
+# value (or combination of values) goes once through the same per-row code,
+# run on a probe row, and its result and problems are spread back to every row
+# that holds it.
+
+
+class _Probe:
+    """Stands in for a reader while a probe row is mapped: collects its problems."""
+
+    def __init__(self, reader: Reader):
+        self.problems: list[Problem] = []
+        self.cleaned = reader.cleaned
+        self.reader = reader
+
+
+def probe(reader: Reader, cells: dict) -> tuple[Row, list[Problem]]:
+    """Return a row of ``cells`` whose problems (on line 0) go to the returned list."""
+    recorder = _Probe(reader)
+    return Row(recorder, 0, cells), recorder.problems  # type: ignore[arg-type]
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Return ``(codes, distinct values)``; None (and NaN) get code -1."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def combine(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, first row of each code)`` for the distinct combinations of values."""
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    for values in arrays:
+        codes, uniques = factorize(values)
+        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
+        key = key.astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    return key, first
+
+
+def spread(results: list, codes: np.ndarray, missing=None) -> np.ndarray:
+    """Return ``results[code]`` per row as an object array (code -1: ``missing``)."""
+    table = np.empty(len(results) + 1, dtype=object)
+    table[: len(results)] = results
+    table[-1] = missing
+    return table[codes]
+
+
+def per_value(function, values: np.ndarray) -> np.ndarray:
+    """Apply ``function`` to each distinct value once; return the results per row."""
+    codes, uniques = factorize(values)
+    return spread([function(u) for u in uniques], codes, function(None))
+
+
+def emit_problems(
+    reader: Reader,
+    templates: list[list[Problem]],
+    codes: np.ndarray,
+    lines: np.ndarray,
+    reported: list[list[str]] | None = None,
+    row_reported: dict[int, list[str]] | None = None,
+) -> None:
+    """Add each row's copy of the problems found on its distinct value, in row order.
+
+    ``templates[code]`` are the problems of the probe row (line 0), with the
+    last entry for code -1 (an empty cell); ``reported[code]`` the contract
+    columns it reported, appended to ``row_reported[row]``.
+    """
+    has = np.array([bool(t) for t in templates], dtype=bool)
+    append = reader.problems.append
+    for index in np.flatnonzero(has[codes]):
+        line = int(lines[index])
+        for p in templates[codes[index]]:
+            append(Problem(line, p.column, p.value, p.problem, p.fix, p.severity))
+        if reported is not None and row_reported is not None and reported[codes[index]]:
+            row_reported.setdefault(int(index), []).extend(reported[codes[index]])

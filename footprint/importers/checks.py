@@ -552,7 +552,12 @@ def check_text(frame: pd.DataFrame, columns: dict[str, str]) -> list[Problem]:
         if column not in frame:
             continue
         values = frame[column]
-        text = values.where(values.map(lambda v: isinstance(v, str)), None)
+        if isinstance(values.dtype, pd.StringDtype):
+            text = values  # every value is text or missing
+        else:
+            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+            is_text = np.array([isinstance(u, str) for u in uniques] + [False], dtype=bool)
+            text = values.where(is_text[codes], None)
         name = columns.get(column, column)
         limit = MAX_TEXT_LENGTH.get(column, MAX_OTHER_TEXT_LENGTH)
         for i in np.flatnonzero(text.str.len().gt(limit).fillna(False).to_numpy(dtype=bool)):

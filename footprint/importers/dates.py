@@ -51,6 +51,11 @@ _ISO = re.compile(
 _ISO_MONTH = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$")
 _YEAR = re.compile(r"^(?P<y>\d{4})(?:\.0)?$")
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
+#: Where a cell that :data:`_NUMERIC` matches (after stripping) could be in a
+#: file's text: every such cell matches this, so text without a match has none.
+#: It starts at the first separator (a character the regex engine scans for
+#: fast) preceded by one or two digits, so ISO dates (four digits) never match.
+NUMERIC_ANYWHERE = re.compile(r"[/.-](?<!\d{3}[/.-])(?<=\d[/.-])\d{1,2}[/.-]\d{2,4}(?![\d/.\-])")
 _WORDS = re.compile(r"[A-Za-z]+|\d+")
 
 
@@ -270,6 +275,8 @@ def infer_order(values) -> str | None:
     with neither or both, None (ambiguous values then stay refused).
     """
     day_first = month_first = False
+    if hasattr(values, "may_contain") and not values.may_contain(NUMERIC_ANYWHERE):
+        return None  # no numeric date anywhere in the file: no need to read it again
     for value in values:
         match = _NUMERIC.match(str(value).strip())
         if not match:

@@ -144,29 +144,47 @@ def _norm(text) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
-class _Events:
-    """Column arrays of a frame of events, for fast comparison."""
+def _per_value(function, series: pd.Series) -> np.ndarray:
+    """``function`` of each distinct value once, spread back per row (an object array)."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = [function(u) for u in uniques]
+    table[-1] = function(None)
+    return table[codes]
 
-    def __init__(self, frame: pd.DataFrame):
+
+class _Events:
+    """Column arrays of a frame of events, for fast comparison.
+
+    ``registry`` gives each distinct set of groups a number (shared by the
+    stored events and the file's rows), so pairs are compared by number.
+    """
+
+    def __init__(self, frame: pd.DataFrame, registry: dict | None = None):
+        registry = {} if registry is None else registry
         start = frame["date_start"].where(frame["date_start"].notna(), frame["event_date"])
         end = frame["date_end"].where(frame["date_end"].notna(), start)
         self.start = _days(start)
         self.end = np.maximum(_days(end), self.start)
         self.lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype="float64")
         self.lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype="float64")
-        self.hood = np.array([_norm(v) for v in frame["neighbourhood"]], dtype=object)
+        self.hood = _per_value(_norm, frame["neighbourhood"])
         kmin = pd.to_numeric(frame["killed_min"], errors="coerce").to_numpy(dtype="float64")
         kmax = pd.to_numeric(frame["killed_max"], errors="coerce").to_numpy(dtype="float64")
         self.kmin = np.where(np.isnan(kmin), kmax, kmin)
         self.kmax = np.where(np.isnan(kmax), kmin, kmax)
-        self.groups = [_groups(v) for v in frame["perpetrators"]]
-        self.coarse = np.array(
-            [
-                schema.GEO_PRECISION_RANK.get(p, _COARSE) >= _COARSE if isinstance(p, str) else True
-                for p in frame["geo_precision"]
-            ],
-            dtype=bool,
+        self.groups = _per_value(_groups, frame["perpetrators"])
+        self.group_code = np.fromiter(
+            (registry.setdefault(g, len(registry)) for g in self.groups),
+            dtype=np.int64,
+            count=len(self.groups),
         )
+        self.coarse = _per_value(
+            lambda p: (
+                schema.GEO_PRECISION_RANK.get(p, _COARSE) >= _COARSE if isinstance(p, str) else True
+            ),
+            frame["geo_precision"],
+        ).astype(bool)
         self.ids = frame["event_id"].astype(str).to_numpy(dtype=object)
         precision = frame["date_precision"].to_numpy(dtype=object)
         self.day_precise = np.asarray((precision == "day") & (self.start == self.end), dtype=bool)
@@ -211,14 +229,17 @@ def _pairs(new: _Events, rows: np.ndarray, other: _Events, cols: np.ndarray, off
 
     Returns
     -------
-    list of (row, col, score, parts)
-        Only pairs whose dates overlap and whose places are close.
+    dict of arrays or None
+        ``i``, ``j``, ``score`` and the parts (``same_day``, ``distance``,
+        ``hood``, ``coarse``, ``casualties``, ``known``, ``groups``) of the
+        pairs whose dates overlap and whose places are close, row by row and
+        for each row in the order of ``cols``; None when there are none.
     """
     a_start, a_end = new.start[rows][:, None], new.end[rows][:, None]
     overlap = (other.start[cols][None, :] <= a_end + 1) & (other.end[cols][None, :] >= a_start - 1)
     overlap &= cols[None, :] < rows[:, None] + offset
     if not overlap.any():
-        return []
+        return None
     distance = haversine_km(
         new.lat[rows][:, None],
         new.lon[rows][:, None],
@@ -228,7 +249,7 @@ def _pairs(new: _Events, rows: np.ndarray, other: _Events, cols: np.ndarray, off
     hood = (other.hood[cols][None, :] == new.hood[rows][:, None]) & (new.hood[rows][:, None] != "")
     ii, jj = np.nonzero(overlap & ((distance <= MAX_KM) | hood))
     if ii.size == 0:
-        return []
+        return None
     i, j, distance, hood = rows[ii], cols[jj], distance[ii, jj], hood[ii, jj]
     near = distance <= MAX_KM
     same_day = new.day_precise[i] & other.day_precise[j] & (other.start[j] == new.start[i])
@@ -242,29 +263,49 @@ def _pairs(new: _Events, rows: np.ndarray, other: _Events, cols: np.ndarray, off
     gap = np.minimum(np.abs(b_lo - a_hi), np.abs(a_lo - b_hi))
     relative = np.clip(1.0 - gap / np.maximum(np.maximum(a_hi, b_hi), 1.0), 0, 1)
     casualties = np.where(known, np.where(meet, 1.0, relative), 0.5)
-    groups = np.array(
-        [
-            0.5
-            if not new.groups[x] or not other.groups[y]
-            else (1.0 if new.groups[x] & other.groups[y] else 0.0)
-            for x, y in zip(i, j, strict=True)
-        ]
-    )
+    groups = _group_scores(new, i, other, j)
     score = (
         WEIGHTS["date"] * date
         + WEIGHTS["place"] * place
         + WEIGHTS["casualties"] * casualties
         + WEIGHTS["groups"] * groups
     )
-    return [
-        (
-            int(i[k]),
-            int(j[k]),
-            float(score[k]),
-            (same_day[k], distance[k], hood[k], coarse[k], casualties[k], known[k], groups[k]),
-        )
-        for k in range(i.size)
-    ]
+    return {
+        "i": i,
+        "j": j,
+        "score": score,
+        "same_day": same_day,
+        "distance": distance,
+        "hood": hood,
+        "coarse": coarse,
+        "casualties": casualties,
+        "known": known,
+        "groups": groups,
+    }
+
+
+_PARTS = ("same_day", "distance", "hood", "coarse", "casualties", "known", "groups")
+
+
+def _group_scores(new: _Events, i: np.ndarray, other: _Events, j: np.ndarray) -> np.ndarray:
+    """0.5 when either names no group, 1.0 for a group in common, else 0.0; per pair.
+
+    Worked out once per distinct pair of group sets (files name few).
+    """
+    a, b = new.group_code[i], other.group_code[j]
+    width = int(max(a.max(initial=0), b.max(initial=0))) + 1
+    keys, inverse = np.unique(a * width + b, return_inverse=True)
+    sets_a = new.groups[i[np.unique(inverse, return_index=True)[1]]]
+    sets_b = other.groups[j[np.unique(inverse, return_index=True)[1]]]
+    scores = np.array(
+        [
+            0.5 if not x or not y else (1.0 if x & y else 0.0)
+            for x, y in zip(sets_a, sets_b, strict=True)
+        ],
+        dtype="float64",
+    )
+    del keys
+    return scores[inverse.reshape(-1)]
 
 
 def _reasons(parts, new: _Events, i: int, other: _Events, j: int) -> tuple[str, ...]:
@@ -300,9 +341,10 @@ def _concat(first: _Events, second: _Events) -> _Events:
         "coarse",
         "ids",
         "day_precise",
+        "groups",
+        "group_code",
     ):
         setattr(joined, name, np.concatenate([getattr(first, name), getattr(second, name)]))
-    joined.groups = [*first.groups, *second.groups]
     return joined
 
 
@@ -339,7 +381,8 @@ def find_duplicates(
     """
     if new_frame.empty:
         return []
-    new = _Events(new_frame)
+    registry: dict = {}
+    new = _Events(new_frame, registry)
     lines = new_frame["_line"].to_numpy()
     missing_day = np.iinfo("int64").min // 8
     usable = (
@@ -351,50 +394,46 @@ def find_duplicates(
     # One index over the stored events followed by the file's rows: a row is
     # compared with every stored event and with the file's earlier rows.
     if stored_frame is not None and not stored_frame.empty:
-        stored = _Events(stored_frame)
+        stored = _Events(stored_frame, registry)
         stored_ok = ~np.isnan(stored.lat) & ~np.isnan(stored.lon) & (stored.start > missing_day)
     else:
-        stored = _Events(new_frame.iloc[:0])
+        stored = _Events(new_frame.iloc[:0], registry)
         stored_ok = np.zeros(0, dtype=bool)
     offset = len(stored.ids)
     others = _concat(stored, new)
     index = _Index(others, np.concatenate([stored_ok, usable]))
     rows = np.flatnonzero(usable)
     length = new.end[rows] - new.start[rows]
-    spans = pd.DataFrame(
-        {
-            "block": new.start[rows] // _BLOCK_DAYS,
-            "bucket": np.searchsorted(np.array(_Index.BUCKETS), length),
-            "start": new.start[rows],
-            "end": new.end[rows],
-            "row": rows,
-        }
-    )
-    best: dict[int, tuple] = {}
-    grouped = spans.groupby(["block", "bucket"], sort=False)
-    total = max(1, grouped.ngroups)
-    for n, (_, members) in enumerate(grouped):
-        cols = index.candidates(int(members["start"].min()), int(members["end"].max()))
+    blocks = new.start[rows] // _BLOCK_DAYS
+    buckets = np.searchsorted(np.array(_Index.BUCKETS), length)
+    # the rows of each (week, span bucket), in order of first appearance
+    group_of, _ = pd.factorize(pd.MultiIndex.from_arrays([blocks, buckets]))
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.flatnonzero(np.diff(group_of[order])) + 1
+    chosen: list[dict] = []
+    total = max(1, len(bounds) + 1)
+    starts, ends = new.start, new.end
+    for n, member_rows in enumerate(np.split(rows[order], bounds) if rows.size else []):
+        cols = index.candidates(int(starts[member_rows].min()), int(ends[member_rows].max()))
         if cols.size == 0:
             continue
-        member_rows = members["row"].to_numpy()
         step = max(1, _BLOCK // cols.size)
         for first in range(0, member_rows.size, step):
-            block = member_rows[first : first + step]
-            for i, j, score, parts in _pairs(new, block, others, cols, offset):
-                if score < threshold:
-                    continue
-                kind = "stored" if j < offset else "file"
-                if kind == "file" and not _file_pair_ok(parts, score):
-                    continue
-                rank = (round(score, 6), kind == "stored")
-                if i not in best or rank > best[i][0]:
-                    best[i] = (rank, kind, j, score, parts)
+            found = _pairs(new, member_rows[first : first + step], others, cols, offset)
+            if found is not None:
+                kept = _best_per_row(found, threshold, offset)
+                if kept is not None:
+                    chosen.append(kept)
         if progress and n % 200 == 0:
             progress(n / total)
     pairs = []
-    for i in sorted(best):
-        _, kind, j, score, parts = best[i]
+    if not chosen:
+        return pairs
+    best = {key: np.concatenate([c[key] for c in chosen]) for key in chosen[0]}
+    for k in np.argsort(best["i"], kind="stable"):
+        i, j = int(best["i"][k]), int(best["j"][k])
+        kind = "stored" if j < offset else "file"
+        parts = tuple(best[name][k] for name in _PARTS)
         pairs.append(
             DuplicatePair(
                 index=i,
@@ -402,11 +441,41 @@ def find_duplicates(
                 other_kind=kind,
                 other_id=str(others.ids[j]),
                 other_line=int(lines[j - offset]) if kind == "file" else None,
-                score=round(score, 3),
+                score=round(float(best["score"][k]), 3),
                 reasons=_reasons(parts, new, i, others, j),
             )
         )
     return pairs
+
+
+def _best_per_row(found: dict, threshold: float, offset: int) -> dict | None:
+    """Keep each row's best pair: the highest score, a stored event before a row on a tie.
+
+    Pairs below ``threshold``, and pairs of two rows of the file failing the
+    stricter rule (:func:`_file_pair_ok`), are dropped first; among equals the
+    first in ``found``'s order wins.
+    """
+    score = found["score"]
+    stored = found["j"] < offset
+    file_ok = (
+        (score >= FILE_PROBABLE)
+        & found["same_day"]
+        & ~found["coarse"]
+        & (found["distance"] <= FILE_MAX_KM)
+        & (~found["known"] | (found["casualties"] >= 0.75))
+        & (found["groups"] != 0.0)
+    )
+    keep = (score >= threshold) & (stored | file_ok)
+    if not keep.any():
+        return None
+    positions = np.flatnonzero(keep)
+    i = found["i"][positions]
+    rank = np.round(score[positions], 6)
+    order = np.lexsort((positions, ~stored[positions], -rank, i))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = i[order][1:] != i[order][:-1]
+    picked = positions[order[first]]
+    return {key: values[picked] for key, values in found.items()}
 
 
 def add_identical_rows(

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from footprint.data import schema
+from footprint.importers.base import combine
 from footprint.importers.checks import Problem
 
 #: A point this close to a gazetteer city's point is on the city centre (km).
@@ -54,6 +55,8 @@ EXACT_KM = 0.05
 STACK_MIN_ROWS = 5
 #: A refined place further than this from the given point is not trusted (km).
 MAX_SHIFT_KM = 60.0
+#: Rows compared with the city centres at a time (bounds the distance matrices).
+_NEAREST_ROWS = 50_000
 #: Geocoder scores below this get a warning (0-100).
 LOW_SCORE = 70.0
 
@@ -197,7 +200,7 @@ def place_rows(
         return frame.copy(), problems, stats
     # Work on plain arrays (setting pandas cells one by one costs ~50 us
     # each, minutes on 100,000 rows) and build the frame once at the end.
-    col = {c: frame[c].to_numpy(dtype=object, copy=True) for c in _TEXT_COLUMNS}
+    col = {c: _objects(frame[c]) for c in _TEXT_COLUMNS}
     num = {
         c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype="float64", copy=True)
         for c in _FLOAT_COLUMNS
@@ -207,7 +210,7 @@ def place_rows(
     ok = ~np.isin(lines, list(blocked)) if blocked else np.ones(len(frame), dtype=bool)
     precision = col["geo_precision"]
     has_point = ok & ~np.isnan(lat) & ~np.isnan(lon)
-    rank = np.array([RANK.get(p, _CITY) if isinstance(p, str) else _CITY for p in precision])
+    rank = _ranks(precision)
 
     # 1. centroid stacks
     on_centroid = np.zeros(len(frame), dtype=bool)
@@ -215,14 +218,20 @@ def place_rows(
     if c_lat.size and has_point.any():
         idx = np.flatnonzero(has_point)
         nearest = np.full(idx.size, np.inf)
-        for start in range(0, c_lat.size, 64):
-            d = haversine_km(
-                lat[idx, None],
-                lon[idx, None],
-                c_lat[None, start : start + 64],
-                c_lon[None, start : start + 64],
-            )
-            nearest = np.minimum(nearest, d.min(axis=1))
+        # In blocks of rows as well as of cities: a million rows by 64 cities
+        # at once would be several matrices of half a gigabyte each.
+        for row_start in range(0, idx.size, _NEAREST_ROWS):
+            block = idx[row_start : row_start + _NEAREST_ROWS]
+            for start in range(0, c_lat.size, 64):
+                d = haversine_km(
+                    lat[block, None],
+                    lon[block, None],
+                    c_lat[None, start : start + 64],
+                    c_lon[None, start : start + 64],
+                )
+                nearest[row_start : row_start + block.size] = np.minimum(
+                    nearest[row_start : row_start + block.size], d.min(axis=1)
+                )
         limit = np.where(rank[idx] <= RANK["neighbourhood"], EXACT_KM, CITY_CENTRE_KM)
         eligible = (rank[idx] <= RANK["town"]) | (rank[idx] == _CITY)
         on_centroid[idx[(nearest <= limit) & eligible]] = True
@@ -250,10 +259,17 @@ def place_rows(
     need = np.flatnonzero(ok & ~has_point)
     refine = np.flatnonzero(on_centroid)
     queries = {}
-    for i in np.concatenate([need, refine]):
-        text, context = _query({c: col[c][i] for c in _QUERY_COLUMNS})
-        if text:
-            queries[int(i)] = (text, context)
+    query_keys: dict[int, tuple] = {}
+    asked = np.concatenate([need, refine])
+    if asked.size:
+        # each distinct combination of place columns once (files repeat places)
+        codes, first = combine([col[c][asked] for c in _QUERY_COLUMNS])
+        answers = [_query({c: col[c][asked[k]] for c in _QUERY_COLUMNS}) for k in first]
+        keys = [_key(*answer) if answer[0] else None for answer in answers]
+        for i, code in zip(asked.tolist(), codes.tolist(), strict=True):
+            if keys[code] is not None:
+                queries[i] = answers[code]
+                query_keys[i] = keys[code]
     results = _geocode_unique(geocoder, list(queries.values()))
     if progress:
         progress(0.6, f"Geocoded {len(results)} distinct place texts")
@@ -274,9 +290,9 @@ def place_rows(
                 col[level][i] = value
 
     location_column = columns.get("location_text", "location_text")
-    for i in need:
-        query = queries.get(int(i))
-        result = results.get(_key(*query)) if query else None
+    for i in need.tolist():
+        query = queries.get(i)
+        result = results.get(query_keys[i]) if query else None
         if result is None or not result.resolved or result.latitude is None:
             stats.not_found += 1
             continue
@@ -295,7 +311,7 @@ def place_rows(
                 )
             )
     upgraded = np.zeros(len(frame), dtype=bool)
-    notes = frame["notes"].to_numpy(dtype=object, copy=True) if "notes" in frame else None
+    notes = _objects(frame["notes"]) if "notes" in frame else None
 
     def try_upgrade(i: int, field_name: str, query, result) -> bool:
         if result is None or not result.resolved or result.latitude is None:
@@ -329,16 +345,16 @@ def place_rows(
             notes[i] = f"{notes[i]}; {evidence}" if _text(notes[i]) else evidence
         return True
 
-    for i in refine:
-        query = queries.get(int(i))
-        try_upgrade(int(i), "location_text", query, results.get(_key(*query)) if query else None)
+    for i in refine.tolist():
+        query = queries.get(i)
+        try_upgrade(i, "location_text", query, results.get(query_keys[i]) if query else None)
     # Rows still on a centre: the place is often named elsewhere than the
     # place column ("Korangi police station" as the target, "workers of
     # Landhi" in the summary). Each further text field is tried in turn.
     for field_name in UPGRADE_FIELDS:
         if field_name not in frame:
             continue
-        texts = frame[field_name].to_numpy(dtype=object)
+        texts = _objects(frame[field_name])
         left = [int(i) for i in refine if not upgraded[i] and _text(texts[i])]
         if not left:
             continue
@@ -353,12 +369,44 @@ def place_rows(
     if progress:
         progress(0.8, "Filling districts and provinces from the points")
     problems.extend(_reverse_fill(col, lat, lon, lines, geocoder, ok, columns))
-    out = frame.copy()
+    out = frame.copy(deep=False)  # the columns set below replace the frame's own
     for c, values in col.items():
         out[c] = pd.Series(values, index=out.index, dtype=object)
     for c, values in num.items():
         out[c] = values
     return out, problems, stats
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """A column as a new object array, as ``to_numpy(dtype=object)`` gives it.
+
+    A text column (pandas' ``str``) gives one Python string per distinct
+    value, shared by the rows that hold it, rather than one per row: a
+    million rows of a few thousand places then take megabytes, not hundreds.
+    """
+    if not isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, copy=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = list(uniques)
+    table[-1] = series.dtype.na_value  # what to_numpy gives for a missing value
+    return table[codes]
+
+
+def _per_value(function, values: np.ndarray) -> np.ndarray:
+    """``function`` of each distinct value once, spread back per row (an object array)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = [function(u) for u in uniques]
+    table[-1] = function(None)
+    return table[codes]
+
+
+def _ranks(precision: np.ndarray) -> np.ndarray:
+    """The precision rank of each row (city for an unknown or missing precision)."""
+    return _per_value(
+        lambda p: RANK.get(p, _CITY) if isinstance(p, str) else _CITY, precision
+    ).astype(np.int64)
 
 
 _QUERY_COLUMNS = ("location_text", "neighbourhood", "town", "city", "district", "province")
@@ -400,31 +448,32 @@ def _reverse_fill(col, lat, lon, lines, geocoder, ok, columns) -> list[Problem]:
     u_lat = np.array([p[0] for p in unique], dtype="float64")
     u_lon = np.array([p[1] for p in unique], dtype="float64")
     try:
-        if hasattr(geocoder, "reverse_many"):
-            answers = geocoder.reverse_many(u_lat, u_lon)
+        if hasattr(geocoder, "reverse_columns"):
+            columns_found = geocoder.reverse_columns(u_lat, u_lon)
+            found = {level: columns_found[level] for level in _LEVELS}
         else:
-            answers = [geocoder.reverse(a, b) for a, b in zip(u_lat, u_lon, strict=True)]
+            if hasattr(geocoder, "reverse_many"):
+                answers = geocoder.reverse_many(u_lat, u_lon)
+            else:
+                answers = [geocoder.reverse(a, b) for a, b in zip(u_lat, u_lon, strict=True)]
+            found = {
+                level: np.array([getattr(a, level, None) for a in answers], dtype=object)
+                for level in _LEVELS
+            }
     except Exception:  # noqa: BLE001 - boundary files missing: keep the source's own names
         return []
-    found = {
-        level: np.array([getattr(a, level, None) for a in answers], dtype=object)
-        for level in _LEVELS
-    }
-    rank = np.array(
-        [RANK.get(p, _CITY) if isinstance(p, str) else _CITY for p in col["geo_precision"][placed]]
-    )
+    rank = _ranks(col["geo_precision"][placed])
     problems = []
     province_column = columns.get("province", "province")
     for level in _LEVELS:
         value = found[level][codes]
         current = col[level][placed]
-        usable = (rank <= RANK[level]) & np.array([bool(v) for v in value])
+        usable = (rank <= RANK[level]) & _per_value(bool, found[level]).astype(bool)[codes]
         if level == "neighbourhood":
-            usable &= np.array([not _text(v) for v in current])
+            usable &= ~_per_value(lambda v: bool(_text(v)), current).astype(bool)
         if level == "province":
-            differ = usable & np.array(
-                [bool(_text(c)) and c != v for c, v in zip(current, value, strict=True)]
-            )
+            has_text = _per_value(lambda v: bool(_text(v)), current).astype(bool)
+            differ = usable & has_text & (current != value)
             for k in np.flatnonzero(differ):
                 problems.append(
                     Problem(

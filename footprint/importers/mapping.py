@@ -321,6 +321,8 @@ class MappedReader(FootprintReader):
 
     format = "mapped"
     label = "Column mapping"
+    #: Mapped row by row (:meth:`map_row` rearranges each row's cells first).
+    vectorised = False
 
     def __init__(self, file_name, groups, header=None, mapping: ColumnMapping | None = None):
         super().__init__(file_name, groups, header)
@@ -362,8 +364,9 @@ class MappedReader(FootprintReader):
         self.order = self.mapping.date_order
         column = self.columns.get("event_date")
         if self.order is None and column in table.header:
-            index = table.header.index(column)
-            self.order = dates.infer_order(row[index] for row in table.rows)
+            from footprint.importers.footprint_csv import _column
+
+            self.order = dates.infer_order(_column(table, column))
 
     def map_row(self, row: Row) -> dict:
         """Map one row through the mapping."""
@@ -389,9 +392,9 @@ class MappedReader(FootprintReader):
         row.cells = file_cells
         return record
 
-    def read(self, table, progress=None):
-        """Map every row; problems name the file's columns, not ours."""
-        mapped = super().read(table, progress)
+    def finish(self, frames):
+        """Return the mapped rows; problems name the file's columns, not ours."""
+        mapped = super().finish(frames)
         rename = self.columns
         mapped.problems = [
             dataclasses.replace(p, column=rename.get(p.column, p.column)) if p.column else p

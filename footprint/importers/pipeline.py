@@ -35,8 +35,10 @@ from footprint.importers.mapping import ColumnMapping
 
 Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
+#: Rows read, mapped and checked at a time by :func:`prepare`.
+CHUNK_ROWS = 100_000
 #: Rows handed to ``store.insert_events`` at a time (all in one transaction).
-INSERT_CHUNK = 10_000
+INSERT_CHUNK = 100_000
 #: How long a commit keeps retrying while another import holds the store (seconds).
 COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
@@ -208,8 +210,23 @@ def sha256_of(data: bytes) -> str:
 
 
 def _stored_ids(connection, ids: list[str]) -> dict[str, int | None]:
-    """Return ``{event_id: batch_id}`` for those of ``ids`` already stored."""
+    """Return ``{event_id: batch_id}`` for those of ``ids`` already stored.
+
+    A large file against a smaller store reads the store's ids in one query
+    (thousands of ``IN`` queries of 500 ids take longer); otherwise the ids
+    are looked up 500 at a time.
+    """
     found: dict[str, int | None] = {}
+    if len(ids) > 5_000 and store.count_events(connection) <= 4 * len(ids):
+        stored = pd.read_sql(
+            sa.select(store.events.c.event_id, store.events.c.batch_id), connection
+        )
+        wanted = set(ids)
+        stored = stored[np.array([i in wanted for i in stored["event_id"].tolist()], dtype=bool)]
+        batches = stored["batch_id"].astype(object).where(stored["batch_id"].notna(), None)
+        return dict(
+            zip(stored["event_id"], [None if b is None else int(b) for b in batches], strict=True)
+        )
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in connection.execute(
@@ -240,6 +257,7 @@ def prepare(
     groups: GroupNames | None = None,
     progress: Progress | None = None,
     mappings_dir=None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Preview:
     """Read, check, geocode and de-duplicate a file; store nothing.
 
@@ -263,6 +281,9 @@ def prepare(
         Canonical group names (default ``data/groups.csv``).
     progress : callable, optional
         ``progress(fraction, message)`` with fraction in 0..1.
+    chunk_rows : int
+        Rows read, mapped and checked at a time (:data:`CHUNK_ROWS`); the
+        result does not depend on it.
 
     Returns
     -------
@@ -273,43 +294,81 @@ def prepare(
     ImportRefused
         When the file cannot be read or its format is not recognised.
     """
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"read": 0.0, "map": 0.0, "check": 0.0}
     clock = time.perf_counter()
     report = _step(progress, 0.0, 0.05)
     report(0.0, f"Reading {file_name}")
     digest = sha256_of(data)
-    table = textio.read_table(data, file_name)
+    stream = textio.open_table(data, file_name)
     detection = formats.detect(
-        table.header, forced=format, mapping=mapping, mappings_dir=mappings_dir
+        stream.header, forced=format, mapping=mapping, mappings_dir=mappings_dir
     )
-    if not table.rows:
-        raise ImportRefused(
-            f"{file_name} has a header but no rows.", "Add at least one event below the header."
-        )
     if groups is None:
         groups = _default_groups()
     reader = detection.reader(file_name, groups)
-    timings["read"] = time.perf_counter() - clock
+    reader.begin(stream)
+    encoding, separator = stream.encoding, stream.separator
+    timings["read"] += time.perf_counter() - clock
 
-    clock = time.perf_counter()
+    # A chunk at a time: the rows as text (the largest thing an import holds)
+    # are only ever one chunk's; each chunk is mapped and checked, and only
+    # its mapped frame is kept.
+    read_problems = list(stream.problems)
+    row_problems: list[Problem] = []
+    text_problems: list[Problem] = []
+    frames = []
+    lines_in_file = max(1, stream.text.count("\n"))
     mapped_step = _step(progress, 0.05, 0.3)
-    mapped = reader.read(table, lambda f: mapped_step(f, f"Reading rows as {detection.label}"))
-    problems = [*table.problems, *mapped.problems]
+    chunks = stream.chunks(chunk_rows)
+    while True:
+        clock = time.perf_counter()
+        chunk = next(chunks, None)
+        timings["read"] += time.perf_counter() - clock
+        if chunk is None:
+            break
+        clock = time.perf_counter()
+        read_problems += chunk.problems
+        if chunk.lines:
+            mapped_step(chunk.lines[0] / lines_in_file, f"Reading rows as {detection.label}")
+        frame = reader.read_chunk(chunk)
+        del chunk
+        timings["map"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        row_problems += checks.check_coordinates(frame, reader.columns)
+        row_problems += checks.check_casualties(frame, reader.columns)
+        row_problems += checks.check_enumerations(frame, reader.columns)
+        text_problems += checks.check_text(frame, reader.columns)
+        frames.append(frame)
+        timings["check"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    mapped = reader.finish(frames)
+    del frames
     frame = mapped.frame
-    encoding, separator = table.encoding, table.separator
-    del table  # the raw text rows are the largest thing held; the frame has what is needed
-    timings["map"] = time.perf_counter() - clock
+    if frame.empty:
+        raise ImportRefused(
+            f"{file_name} has a header but no rows.", "Add at least one event below the header."
+        )
+    del stream
+    timings["map"] += time.perf_counter() - clock
 
     clock = time.perf_counter()
     _step(progress, 0.3, 0.35)(0.0, "Checking rows")
-    problems += checks.check_rows(frame, mapped.columns)
+    # In the order check_rows gives them (the report sorts stably by row).
+    problems = [
+        *read_problems,
+        *mapped.problems,
+        *row_problems,
+        *checks.check_duplicate_ids(frame, mapped.columns),
+        *text_problems,
+    ]
+    del read_problems, row_problems, text_problems
     already_uploaded, stored_frame, last_batch_id = None, None, 0
     if engine is not None:
         with engine.connect() as connection:
             already_uploaded = store.find_batch_by_sha256(connection, digest)
             last_batch_id = store.last_batch_id(connection)
-            existing = _stored_ids(connection, [i for i in frame["event_id"].dropna().unique()])
-            stored_frame = store.read_events(connection)
+            existing = _stored_ids(connection, frame["event_id"].dropna().unique().tolist())
+            stored_frame = _stored_candidates(connection, frame)
         problems += _already_stored(frame, existing, mapped.columns)
     timings["check"] = time.perf_counter() - clock
 
@@ -332,6 +391,8 @@ def prepare(
     placed, place_problems, placement = geocoding.place_rows(
         frame, geocoder, mapped.columns, blocked, _step(progress, 0.35, 0.75)
     )
+    del frame  # the placed frame replaces it: one copy of the rows is held, not two
+    mapped.frame = placed
     problems += place_problems
     problems += checks.check_required(placed, mapped.columns, blocked)
     timings["geocode"] = time.perf_counter() - clock
@@ -369,6 +430,42 @@ def prepare(
         columns=dict(mapped.columns),
         last_batch_id=last_batch_id,
     )
+
+
+#: The stored columns de-duplication and the side-by-side review read.
+STORED_COLUMNS = (
+    "event_id",
+    "event_date",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "location_text",
+    "neighbourhood",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "perpetrators",
+    "killed_min",
+    "killed_max",
+    "source_ref",
+)
+
+
+def _stored_candidates(connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the stored events a row of ``frame`` could duplicate (dates within a day).
+
+    Only :data:`STORED_COLUMNS` and only events whose dates overlap the
+    file's (a day either side) are read, not the whole store.
+    """
+    days = [
+        pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+        for column in ("event_date", "date_start", "date_end")
+    ]
+    first = min((d.min() for d in days if d.notna().any()), default=None)
+    last = max((d.max() for d in days if d.notna().any()), default=None)
+    if first is None or last is None:
+        return schema.coerce_events(pd.DataFrame({c: [] for c in STORED_COLUMNS}))
+    return store.read_events_overlapping(connection, first.date(), last.date(), STORED_COLUMNS)
 
 
 def _default_groups() -> GroupNames:
@@ -478,6 +575,14 @@ def plan(
         The rows to insert, ``(event_id to add a source to, source_ref)``
         pairs, and the number of rows skipped or merged away.
     """
+    keep, merges, dropped = _keep_mask(preview, decisions)
+    return preview.frame[keep], merges, dropped
+
+
+def _keep_mask(
+    preview: Preview, decisions: dict[str, str] | None = None
+) -> tuple[np.ndarray, list[tuple[str, str]], int]:
+    """Like :func:`plan`, with a boolean mask of the rows to insert instead of the rows."""
     decisions = {**default_decisions(preview), **(decisions or {})}
     for key, decision in decisions.items():
         if decision not in DECISIONS:
@@ -485,13 +590,19 @@ def plan(
     valid = preview.valid
     frame = preview.frame
     fate: dict[int, tuple[str, int | str | None]] = {}
+    position_of_line: dict[int, int] | None = None
     for pair in preview.duplicates:
         decision = decisions.get(pair.key, "keep")
         if decision == "keep" or not valid[pair.index]:
             continue
         target: int | str | None
         if pair.other_kind == "file":
-            target = int(np.flatnonzero(frame["_line"].to_numpy() == pair.other_line)[0])
+            if position_of_line is None:
+                lines = frame["_line"].to_numpy().tolist()
+                position_of_line = {}
+                for position, line in enumerate(lines):
+                    position_of_line.setdefault(line, position)
+            target = position_of_line[pair.other_line]
         else:
             target = pair.other_id
         fate[pair.index] = (decision, target)
@@ -517,7 +628,7 @@ def plan(
         dropped.add(index)
     keep = valid.copy()
     keep[list(dropped)] = False
-    return frame[keep], merges, len(dropped)
+    return keep, merges, len(dropped)
 
 
 def commit(
@@ -563,9 +674,10 @@ def commit(
             f"Nothing was stored. To upload it again, undo batch {batch['batch_id']} first "
             "(Batch history).",
         )
-    rows, merges, skipped = plan(preview, decisions)
+    keep, merges, skipped = _keep_mask(preview, decisions)
     rejected = int((~preview.valid).sum())
-    if rows.empty and not merges:
+    stored_count = int(keep.sum())
+    if not stored_count and not merges:
         raise ImportRefused(
             f"Nothing in {preview.file_name} can be stored: {rejected} of {preview.rows_read} "
             "rows have errors" + (f" and {skipped} are duplicates" if skipped else "") + ".",
@@ -573,18 +685,19 @@ def commit(
             preview.errors,
         )
     if progress:
-        progress(0.05, f"Storing {len(rows)} events")
-    events_frame = rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
-    names = {
-        i: preview.names_as_written[i]
-        for i in events_frame["event_id"]
-        if i in preview.names_as_written
-    }
+        progress(0.05, f"Storing {stored_count} events")
+    # The rows are taken from the preview a slice at a time (see _store), not
+    # copied whole first.
+    positions = np.flatnonzero(keep)
+    written = preview.names_as_written
+    ids = preview.frame["event_id"].to_numpy(dtype=object)[positions].tolist()
+    names = {i: written[i] for i in ids if i in written}
+    del ids
     deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
     while True:
         try:
             batch_id = _store(
-                engine, preview, events_frame, names, merges, rejected, uploaded_by, progress
+                engine, preview, positions, names, merges, rejected, uploaded_by, progress
             )
             break
         except sa.exc.OperationalError as error:
@@ -604,7 +717,7 @@ def commit(
         progress(1.0, "Stored")
     return CommitResult(
         batch_id=batch_id,
-        stored=len(events_frame),
+        stored=stored_count,
         merged=len(merges),
         skipped=skipped - len(merges),
         rejected=rejected,
@@ -612,8 +725,15 @@ def commit(
     )
 
 
-def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, progress) -> int:
+def _events_slice(preview: Preview, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ``positions`` of the preview, without the internal columns."""
+    rows = preview.frame.iloc[positions]
+    return rows.drop(columns=[c for c in INTERNAL_COLUMNS if c in rows])
+
+
+def _store(engine, preview, positions, names, merges, rejected, uploaded_by, progress) -> int:
     """Store one batch in one transaction; return its id (see :func:`commit`)."""
+    total = len(positions)
     try:
         with engine.begin() as connection:
             if store.find_batch_by_sha256(connection, preview.sha256):
@@ -621,32 +741,30 @@ def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, 
                     f"{preview.file_name} was uploaded by someone else meanwhile.",
                     "Nothing was stored; see Batch history.",
                 )
-            _check_against_newer_batches(connection, preview, events_frame)
+            _check_against_newer_batches(connection, preview, positions)
             batch_id = store.create_batch(
                 connection,
                 file_name=preview.file_name,
                 sha256=preview.sha256,
                 format=preview.format,
                 rows_read=preview.rows_read,
-                rows_stored=len(events_frame),
+                rows_stored=total,
                 rows_rejected=rejected,
                 rows_merged=len(merges),
                 uploaded_by=uploaded_by,
             )
-            # In slices, inside the one transaction: the store builds a dict per
-            # row, and a slice at a time keeps that memory small.
-            for start in range(0, len(events_frame), INSERT_CHUNK):
+            # In slices, inside the one transaction: each slice's values are
+            # built for the driver and dropped before the next.
+            for start in range(0, total, INSERT_CHUNK):
                 store.insert_events(
                     connection,
-                    events_frame.iloc[start : start + INSERT_CHUNK],
+                    _events_slice(preview, positions[start : start + INSERT_CHUNK]),
                     batch_id=batch_id,
                     group_names_as_written=names,
                 )
                 if progress:
-                    done = min(start + INSERT_CHUNK, len(events_frame))
-                    progress(
-                        0.05 + 0.85 * done / max(1, len(events_frame)), f"Stored {done:,} events"
-                    )
+                    done = min(start + INSERT_CHUNK, total)
+                    progress(0.05 + 0.85 * done / max(1, total), f"Stored {done:,} events")
             if progress:
                 progress(0.9, "Adding merged sources")
             for event_id, source_ref in merges:
@@ -660,7 +778,7 @@ def _store(engine, preview, events_frame, names, merges, rejected, uploaded_by, 
     return batch_id
 
 
-def _check_against_newer_batches(connection, preview: Preview, events_frame) -> None:
+def _check_against_newer_batches(connection, preview: Preview, positions: np.ndarray) -> None:
     """Refuse when a batch stored since :func:`prepare` probably holds some of these rows.
 
     Two files imported at once are each checked against the store as it was
@@ -670,9 +788,10 @@ def _check_against_newer_batches(connection, preview: Preview, events_frame) -> 
     if preview.last_batch_id is None or store.last_batch_id(connection) <= preview.last_batch_id:
         return
     newer = store.read_batch_events(connection, preview.last_batch_id)
-    if newer.empty or events_frame.empty:
+    if newer.empty or not len(positions):
         return
-    rows = events_frame.assign(_line=preview.frame.loc[events_frame.index, "_line"])
+    events_frame = _events_slice(preview, positions)
+    rows = events_frame.assign(_line=preview.frame["_line"].to_numpy()[positions])
     pairs = [
         p
         for p in dedupe.find_duplicates(rows.reset_index(drop=True), newer)
@@ -710,7 +829,7 @@ def summary(
     duplicates, batch_id, already_uploaded, timings.
     """
     decisions = {**default_decisions(preview), **(decisions or {})}
-    _, _, skipped = plan(preview, decisions)
+    _, _, skipped = _keep_mask(preview, decisions)
     errors = preview.errors
     rejected_rows = int((~preview.valid).sum())
     return {

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -165,8 +168,188 @@ def sniff_separator(lines: list[str]) -> str:
     return best
 
 
-def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
-    """Decode, sniff and parse a CSV file's bytes.
+def _lines(text: str, start: int = 0) -> Iterator[str]:
+    """Yield the text's lines from offset ``start``, each ending in ``\\n``.
+
+    Only ``\\n`` ends a line (a lone ``\\r`` stays inside it, as in the line
+    numbers a text editor shows). A generator, not ``str.split``: a 200 MB
+    upload is not copied into a million line strings at once.
+    """
+    find = text.find
+    size = len(text)
+    while start < size:
+        end = find("\n", start)
+        if end == -1:
+            yield text[start:] + "\n"
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+@dataclass
+class TableStream:
+    """A CSV file decoded, with its header read, whose rows are parsed a chunk at a time.
+
+    :func:`open_table` makes one; :meth:`chunks` yields :class:`RawTable`
+    chunks of at most ``rows`` data rows (each with the problems found in its
+    rows, and the lines its rows start on), so a large upload never holds all
+    its rows as text at once. :meth:`read_all` gives the whole table.
+
+    Attributes
+    ----------
+    header : list of str
+    encoding, separator : str
+    problems : list of Problem
+        Problems of the file as a whole (encoding, repeated header columns).
+    """
+
+    header: list[str]
+    encoding: str
+    separator: str
+    problems: list[Problem]
+    file_name: str
+    text: str = field(repr=False)
+    #: Offset in ``text`` of the header line, and its 0-based line index.
+    offset: int = 0
+    first: int = 0
+
+    def chunks(self, rows: int = 100_000) -> Iterator[RawTable]:
+        """Yield the data rows as :class:`RawTable` chunks of at most ``rows`` rows.
+
+        The HXL row (only ever the first data row) is skipped with a warning in
+        the first chunk's problems; blank rows are counted in ``blank_rows``.
+
+        Raises
+        ------
+        ImportRefused
+            When a line cannot be parsed as CSV (raised by the chunk that holds it).
+        """
+        first, separator, header = self.first, self.separator, self.header
+        reader = csv.reader(_lines(self.text, self.offset), delimiter=separator)
+        header_line = first + 1
+        width = len(header)
+        chunk = self._empty()
+        previous_end = first
+        seen_first_row = False
+        try:
+            next(reader)  # the header, read already
+            previous_end = first + reader.line_num
+            for values in reader:
+                line = previous_end + 1
+                previous_end = first + reader.line_num
+                if not seen_first_row:
+                    seen_first_row = True
+                    if _is_hxl(values):
+                        chunk.hxl_tags = values
+                        chunk.problems.append(
+                            Problem(
+                                row=line,
+                                column=None,
+                                value=",".join(v for v in values if v)[:80],
+                                problem="This row holds HXL hashtags (as in HDX extracts), "
+                                "not an event.",
+                                fix="Nothing to do: the row is skipped.",
+                                severity="warning",
+                            )
+                        )
+                        continue
+                if not (values and values[0].strip()) and not any(v.strip() for v in values):
+                    chunk.blank_rows += 1
+                    continue
+                if len(values) != width:
+                    extra = [v for v in values[width:] if v.strip()]
+                    if len(values) < width or extra:
+                        chunk.problems.append(
+                            Problem(
+                                row=line,
+                                column=None,
+                                value=f"{len(values)} values",
+                                problem=(
+                                    f"The row has {len(values)} values but the header (line "
+                                    f"{header_line}) has {width} columns."
+                                ),
+                                fix=(
+                                    "Put values that contain a "
+                                    f"{SEPARATOR_NAMES.get(separator, separator)}"
+                                    " in double quotes, or add the missing values, so every row "
+                                    f"has {width}."
+                                ),
+                                severity="error",
+                            )
+                        )
+                    values = (values + [""] * width)[:width]
+                chunk.rows.append(values)
+                chunk.lines.append(line)
+                if len(chunk.rows) >= rows:
+                    yield chunk
+                    chunk = self._empty()
+        except csv.Error as error:
+            raise ImportRefused(
+                f"{self.file_name} line {first + reader.line_num}: the CSV cannot be read "
+                f"({error}).",
+                "Check the quotes on that line: a value with a separator or line break in it "
+                'must be in double quotes, and a quote inside such a value is written twice ("").',
+            ) from error
+        if chunk.rows or chunk.problems or chunk.blank_rows or chunk.hxl_tags:
+            yield chunk
+
+    def _empty(self) -> RawTable:
+        return RawTable(
+            header=self.header,
+            rows=[],
+            lines=[],
+            encoding=self.encoding,
+            separator=self.separator,
+        )
+
+    def may_contain(self, pattern: re.Pattern) -> bool:
+        """False when no cell of the file can hold text ``pattern`` matches (one regex search).
+
+        A separator that ``pattern`` could itself match makes the answer True.
+        """
+        if pattern.search(self.separator):
+            return True
+        return pattern.search(self.text) is not None
+
+    def column(self, name: str) -> _Column:
+        """The cells of one column, parsed again from the text when iterated."""
+        return _Column(self, self.header.index(name))
+
+    @property
+    def rows(self) -> Iterator[list[str]]:
+        """Every data row, parsed again from the text (for a look over a whole column)."""
+        for chunk in self.chunks():
+            yield from chunk.rows
+
+    def read_all(self) -> RawTable:
+        """Return the whole file as one :class:`RawTable`."""
+        table = self._empty()
+        table.problems = list(self.problems)
+        for chunk in self.chunks(rows=1 << 62):
+            table.rows, table.lines = chunk.rows, chunk.lines
+            table.problems += chunk.problems
+            table.blank_rows, table.hxl_tags = chunk.blank_rows, chunk.hxl_tags
+        return table
+
+
+class _Column:
+    """One column's cells of a :class:`TableStream`; iterating parses the file again."""
+
+    def __init__(self, stream: TableStream, index: int):
+        self.stream, self.index = stream, index
+
+    def may_contain(self, pattern: re.Pattern) -> bool:
+        """See :meth:`TableStream.may_contain`."""
+        return self.stream.may_contain(pattern)
+
+    def __iter__(self) -> Iterator[str]:
+        index = self.index
+        for row in self.stream.rows:
+            yield row[index]
+
+
+def open_table(data: bytes, file_name: str = "upload.csv") -> TableStream:
+    """Decode a CSV file's bytes, find its separator and read its header.
 
     Parameters
     ----------
@@ -177,12 +360,13 @@ def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
 
     Returns
     -------
-    RawTable
+    TableStream
+        Its rows are parsed when :meth:`TableStream.chunks` is iterated.
 
     Raises
     ------
     ImportRefused
-        When the file is empty, has no header or cannot be parsed as CSV.
+        When the file is empty, has no header or its header cannot be parsed.
     """
     if not data or not data.strip():
         raise ImportRefused(
@@ -201,45 +385,33 @@ def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
         )
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line endings
-    physical = text.split("\n")
-    if physical and physical[-1] == "":
-        physical.pop()
-    first = 0
+    opening = [line[:-1] for line in itertools.islice(_lines(text), 22)]
+    first, offset = 0, 0
     separator = None
-    if (
-        physical
-        and physical[0].strip().lower().startswith("sep=")
-        and len(physical[0].strip()) == 5
-    ):
-        separator = physical[0].strip()[4]
-        first = 1
-    if first >= len(physical) or not physical[first].strip():
+    if opening and opening[0].strip().lower().startswith("sep=") and len(opening[0].strip()) == 5:
+        separator = opening[0].strip()[4]
+        first, offset = 1, len(opening[0]) + 1
+    if first >= len(opening) or not opening[first].strip():
         raise ImportRefused(
             f"{file_name} has no header row on line {first + 1}.",
             "Put the column names on the first line of the file.",
         )
     if separator is None:
-        separator = sniff_separator(physical[first:])
-    reader = csv.reader((line + "\n" for line in physical[first:]), delimiter=separator)
-    header_line = first + 1
-    records: list[list[str]] = []
-    starts: list[int] = []
-    previous_end = first
+        separator = sniff_separator(opening[first:])
+    reader = csv.reader(_lines(text, offset), delimiter=separator)
     try:
-        for values in reader:
-            starts.append(previous_end + 1)
-            previous_end = first + reader.line_num
-            records.append(values)
+        values = next(reader, None)
     except csv.Error as error:
         raise ImportRefused(
             f"{file_name} line {first + reader.line_num}: the CSV cannot be read ({error}).",
             "Check the quotes on that line: a value with a separator or line break in it must be "
             'in double quotes, and a quote inside such a value is written twice ("").',
         ) from error
-    if not records:
+    if values is None:
         raise ImportRefused(f"{file_name} has no header row.", "Put the column names on line 1.")
-    header = _clean_header(records[0])
-    for original, renamed in _repeated_columns(records[0], header):
+    header = _clean_header(values)
+    header_line = first + 1
+    for original, renamed in _repeated_columns(values, header):
         problems.append(
             Problem(
                 row=header_line,
@@ -253,52 +425,38 @@ def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
                 severity="warning",
             )
         )
-    table = RawTable(
-        header=header, rows=[], lines=[], encoding=encoding, separator=separator, problems=problems
+    return TableStream(
+        header=header,
+        encoding=encoding,
+        separator=separator,
+        problems=problems,
+        file_name=file_name,
+        text=text,
+        offset=offset,
+        first=first,
     )
-    width = len(header)
-    body = list(zip(starts[1:], records[1:], strict=True))
-    if body and _is_hxl(body[0][1]):
-        table.hxl_tags = body[0][1]
-        table.problems.append(
-            Problem(
-                row=body[0][0],
-                column=None,
-                value=",".join(v for v in body[0][1] if v)[:80],
-                problem="This row holds HXL hashtags (as in HDX extracts), not an event.",
-                fix="Nothing to do: the row is skipped.",
-                severity="warning",
-            )
-        )
-        body = body[1:]
-    for line, values in body:
-        if not any(value.strip() for value in values):
-            table.blank_rows += 1
-            continue
-        if len(values) != width:
-            extra = [v for v in values[width:] if v.strip()]
-            if len(values) < width or extra:
-                table.problems.append(
-                    Problem(
-                        row=line,
-                        column=None,
-                        value=f"{len(values)} values",
-                        problem=(
-                            f"The row has {len(values)} values but the header (line "
-                            f"{header_line}) has {width} columns."
-                        ),
-                        fix=(
-                            f"Put values that contain a {SEPARATOR_NAMES.get(separator, separator)}"
-                            " in double quotes, or add the missing values, so every row has "
-                            f"{width}."
-                        ),
-                        severity="error",
-                    )
-                )
-            values = (values + [""] * width)[:width]
-        table.rows.append(values)
-        table.lines.append(line)
-    return table
+
+
+def read_table(data: bytes, file_name: str = "upload.csv") -> RawTable:
+    """Decode, sniff and parse a CSV file's bytes, all rows at once.
+
+    Parameters
+    ----------
+    data : bytes
+        The file as uploaded.
+    file_name : str
+        Used in messages only.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    ImportRefused
+        When the file is empty, has no header or cannot be parsed as CSV.
+    """
+    return open_table(data, file_name).read_all()
 
 
 def _repeated_columns(values: list[str], header: list[str]) -> list[tuple[str, str]]:
