@@ -8,7 +8,6 @@ location string of the seed documents through the real ``data/gazetteer.csv``.
 from __future__ import annotations
 
 import io
-import time
 
 import pandas as pd
 import pytest
@@ -513,7 +512,8 @@ def test_cache_answers_repeats_with_their_own_query(small):
     assert info.hits == 1 and info.misses == 1
 
 
-def test_many_repeated_strings_are_fast(small):
+def test_many_repeated_strings_keep_their_own_results(small):
+    # Speed is measured by benchmarks/geocoder.py, not here.
     geocoder = Geocoder(small)
     base = [
         "near Rimpa Plaza on MA Jinnah Road",
@@ -525,12 +525,11 @@ def test_many_repeated_strings_are_fast(small):
         "Hyderi Market in the North Nazimabad neighborhood",
     ]
     texts = [f"{base[i % len(base)]}{' ' * (i % 3)}" for i in range(100_000)]
-    started = time.perf_counter()
     results = geocoder.geocode_many(texts)
-    elapsed = time.perf_counter() - started
     assert len(results) == 100_000
     assert results[0].place_id == "l-rimpa" and results[5].resolved is False
-    assert elapsed < 10, f"100,000 repeated strings took {elapsed:.1f} s"
+    singles = [geocoder.geocode(text) for text in texts[:14]]
+    assert [r.place_id for r in results[:14]] == [r.place_id for r in singles]
 
 
 # --- the seed documents' location strings on the real gazetteer ----------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -194,7 +192,8 @@ def test_a_stored_match_is_preferred_to_an_equal_file_match():
     assert [p.other_kind for p in pairs] == ["stored", "stored"]
 
 
-def test_fast_on_100k_rows_against_thousands_stored():
+def test_100k_rows_against_thousands_stored_find_the_stored_copies():
+    # Speed is measured by benchmarks/imports.py, not here.
     rng = np.random.default_rng(7)
     n, m = 100_000, 5_000
     days = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 7300, n), unit="D")
@@ -216,10 +215,7 @@ def test_fast_on_100k_rows_against_thousands_stored():
         }
     )
     stored = new.sample(m, random_state=1).assign(event_id=lambda f: "s" + f["event_id"])
-    start = time.perf_counter()
     pairs = dedupe.find_duplicates(new, stored)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 20, elapsed
     assert sum(p.other_kind == "stored" for p in pairs) >= m * 0.9
 
 

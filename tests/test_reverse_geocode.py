@@ -7,7 +7,6 @@ them, and fails in strict mode) and a small gazetteer built here.
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pandas as pd
@@ -120,16 +119,20 @@ def test_reverse_many_is_vectorised_and_ordered(reverse):
         reverse.reverse_many([24.8], [67.0, 67.1])
 
 
-def test_reverse_many_is_fast(reverse):
+def test_reverse_many_on_50k_points_matches_single_lookups(reverse):
+    # Speed is measured by benchmarks/geocoder.py, not here.
     rng = np.random.default_rng(7)
     lats = rng.uniform(24.7, 25.1, 50_000)
     lons = rng.uniform(66.8, 67.3, 50_000)
-    started = time.perf_counter()
     results = reverse.reverse_many(lats, lons)
-    elapsed = time.perf_counter() - started
     assert len(results) == 50_000
     assert sum(r.district is not None for r in results) > 20_000
-    assert elapsed < 10, f"50,000 points took {elapsed:.1f} s"
+    for i in range(0, 50_000, 5_000):
+        single = reverse.reverse(lats[i], lons[i])
+        assert (results[i].district, results[i].neighbourhood) == (
+            single.district,
+            single.neighbourhood,
+        )
 
 
 def test_geocoder_reverse_uses_the_same_machinery(boundaries_ready):
