@@ -108,15 +108,18 @@ def hexagons(cursor, where: str, params: Sequence, resolution: int) -> pd.DataFr
     return frame
 
 
-_AREA_KEY_SQL = """
-    CASE WHEN e.geo_precision IN ('city', 'province') THEN e.geo_precision ELSE 'unknown' END
-    || '|' ||
+# An area marker's key, as ``mapview.area_keys``: ``kind|name``.
+_AREA_KIND_SQL = (
+    "CASE WHEN e.geo_precision IN ('city', 'province') THEN e.geo_precision ELSE 'unknown' END"
+)
+_AREA_NAME_SQL = """
     coalesce(
         CASE WHEN e.geo_precision = 'city' THEN coalesce(e.city, e.province)
              ELSE coalesce(e.province, e.city) END,
         e.location_text, 'an unknown place'
     )
 """
+_AREA_KEY_SQL = f"{_AREA_KIND_SQL} || '|' || {_AREA_NAME_SQL}"
 
 
 def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
@@ -126,39 +129,51 @@ def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
     ``lon``, ``lat`` (the place's most common point), ``events``, ``killed``,
     ``toll_unknown``, ``dominant_group`` and ``top_groups``; the largest first.
     """
+    # One pass over the events to the few (place, group, point) combinations,
+    # then everything per place from those: cheaper than mode() and a string
+    # key built on every row.
     sql = f"""
-        WITH f AS (
-            SELECT {_AREA_KEY_SQL} AS area_key,
-                e.longitude, e.latitude, e.main_group, e.killed_min, e.killed_max
+        WITH base AS (
+            SELECT {_AREA_KIND_SQL} AS kind, {_AREA_NAME_SQL} AS name, e.main_group,
+                   round(e.longitude, 5) AS lon, round(e.latitude, 5) AS lat,
+                   count(*) AS n,
+                   sum(coalesce(e.killed_min, e.killed_max)) AS killed,
+                   count(*) FILTER (WHERE e.killed_min IS NULL AND e.killed_max IS NULL)
+                       AS unknown
             FROM events AS e
             WHERE ({where}) AND {_LOCATED} AND {_AREA}
+            GROUP BY ALL
         ),
         per_group AS (
-            SELECT area_key, main_group, count(*) AS n,
+            SELECT kind, name, main_group, sum(n) AS n,
                    row_number() OVER (
-                       PARTITION BY area_key ORDER BY count(*) DESC, main_group NULLS LAST
+                       PARTITION BY kind, name ORDER BY sum(n) DESC, main_group NULLS LAST
                    ) AS rank
-            FROM f GROUP BY area_key, main_group
+            FROM base GROUP BY kind, name, main_group
         ),
         tops AS (
-            SELECT area_key,
+            SELECT kind, name,
                    max(main_group) FILTER (WHERE rank = 1) AS dominant_group,
                    string_agg(coalesce(main_group, 'no group named') || ' (' || n || ')', ', '
                               ORDER BY rank) FILTER (WHERE rank <= {TOP_GROUPS}) AS top_groups
-            FROM per_group GROUP BY area_key
+            FROM per_group GROUP BY kind, name
+        ),
+        points AS (
+            SELECT kind, name, lon, lat, sum(n) AS n FROM base GROUP BY ALL
+        ),
+        places AS (  -- the place's most common point
+            SELECT kind, name, arg_max(lon, n) AS lon, arg_max(lat, n) AS lat
+            FROM points GROUP BY ALL
+        ),
+        totals AS (
+            SELECT kind, name, sum(n) AS events, coalesce(sum(killed), 0) AS killed,
+                   sum(unknown) AS toll_unknown
+            FROM base GROUP BY ALL
         )
-        SELECT f.area_key,
-               mode(round(f.longitude, 5)) AS lon,
-               mode(round(f.latitude, 5)) AS lat,
-               count(*) AS events,
-               coalesce(sum(coalesce(f.killed_min, f.killed_max)), 0) AS killed,
-               count(*) FILTER (WHERE f.killed_min IS NULL AND f.killed_max IS NULL)
-                   AS toll_unknown,
-               any_value(t.dominant_group) AS dominant_group,
-               any_value(t.top_groups) AS top_groups
-        FROM f JOIN tops AS t USING (area_key)
-        GROUP BY f.area_key
-        ORDER BY events DESC, f.area_key
+        SELECT kind || '|' || name AS area_key, p.lon, p.lat, s.events, s.killed,
+               s.toll_unknown, t.dominant_group, t.top_groups
+        FROM totals AS s JOIN places AS p USING (kind, name) JOIN tops AS t USING (kind, name)
+        ORDER BY s.events DESC, area_key
     """
     frame = cursor.execute(sql, list(params)).df()
     for column in ("events", "killed", "toll_unknown"):

@@ -1255,8 +1255,10 @@ def area_rows(areas: pd.DataFrame, colours: Mapping[str, tuple[int, int, int]]) 
     """Return area-marker rows from :func:`footprint.data.hexbins.area_markers`."""
     if areas.empty:
         return []
+    tolls = _toll_text(areas["killed"].astype("int64"), areas["toll_unknown"].astype("int64"))
     rows = []
-    for area in areas.to_dict("records"):  # one row per city or province, not per event
+    # One row per city or province, not per event.
+    for area, toll in zip(areas.to_dict("records"), tolls, strict=True):
         colour = colour_of(area["dominant_group"], colours)
         rows.append(
             {
@@ -1273,9 +1275,7 @@ def area_rows(areas: pd.DataFrame, colours: Mapping[str, tuple[int, int, int]]) 
                 "when": "",
                 "where": area["area_key"].partition("|")[2],
                 "who": area["top_groups"] or "no group named",
-                "toll": _toll_text(
-                    pd.Series([int(area["killed"])]), pd.Series([int(area["toll_unknown"])])
-                ).iloc[0],
+                "toll": toll,
                 "place_note": "known only to this place; click to list them",
             }
         )
