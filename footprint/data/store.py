@@ -516,15 +516,21 @@ def read_events(connection: Connection, include_undone: bool = False) -> pd.Data
     if is_postgis(connection) and "geom" in frame.columns:
         frame = frame.drop(columns=["geom"])
     extra = pd.read_sql(sa.select(event_sources.c.event_id, event_sources.c.source_ref), connection)
-    if not extra.empty:
-        merged = extra.groupby("event_id")["source_ref"].agg("; ".join)
-        has_extra = frame["event_id"].isin(merged.index)
-        frame.loc[has_extra, "source_ref"] = (
-            frame.loc[has_extra, "source_ref"].fillna("")
-            + "; "
-            + frame.loc[has_extra, "event_id"].map(merged)
-        ).str.strip("; ")
-    return schema.coerce_events(frame)
+    return schema.coerce_events(_with_merged_sources(frame, extra))
+
+
+def _with_merged_sources(frame: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """Append the ``source_ref`` of sources merged in later (``extra``) to their events' own."""
+    if extra.empty:
+        return frame
+    merged = extra.groupby("event_id")["source_ref"].agg("; ".join)
+    has_extra = frame["event_id"].isin(merged.index)
+    frame.loc[has_extra, "source_ref"] = (
+        frame.loc[has_extra, "source_ref"].fillna("")
+        + "; "
+        + frame.loc[has_extra, "event_id"].map(merged)
+    ).str.strip("; ")
+    return frame
 
 
 def read_events_overlapping(
@@ -560,14 +566,7 @@ def read_events_overlapping(
             ),
             connection,
         )
-        if not extra.empty:
-            merged = extra.groupby("event_id")["source_ref"].agg("; ".join)
-            has_extra = frame["event_id"].isin(merged.index)
-            frame.loc[has_extra, "source_ref"] = (
-                frame.loc[has_extra, "source_ref"].fillna("")
-                + "; "
-                + frame.loc[has_extra, "event_id"].map(merged)
-            ).str.strip("; ")
+        frame = _with_merged_sources(frame, extra)
     return schema.coerce_events(frame)
 
 
