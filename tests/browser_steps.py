@@ -108,7 +108,6 @@ def open_karachi_map(page, base: str, month: dict) -> None:
     wait_until_idle(page)
 
 
-
 def karachi_attack(event_id: str, day: str, latitude: float, longitude: float, **fields) -> dict:
     """A row of our template: an armed assault at a site in Karachi on ``day``.
 
