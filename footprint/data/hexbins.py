@@ -67,39 +67,34 @@ def hexagons(cursor, where: str, params: Sequence, resolution: int) -> pd.DataFr
         busiest cells first.
     """
     cell = _cell_column(resolution)
+    # One pass over the events to (cell, group) rows; the cell's figures are
+    # sums over its groups, so the events are not scanned a second time.
     sql = f"""
-        WITH f AS (
-            SELECT e.{cell} AS cell, e.main_group, e.killed_min, e.killed_max, e.day_start
+        WITH per_group AS (
+            SELECT e.{cell} AS cell, e.main_group, count(*) AS n,
+                   sum(coalesce(e.killed_min, e.killed_max)) AS killed,
+                   count(*) FILTER (WHERE e.killed_min IS NULL AND e.killed_max IS NULL)
+                       AS unknown,
+                   min(e.day_start) AS first_day, max(e.day_start) AS last_day,
+                   row_number() OVER (
+                       PARTITION BY e.{cell} ORDER BY count(*) DESC, e.main_group NULLS LAST
+                   ) AS rank
             FROM events AS e
             WHERE ({where}) AND e.{cell} IS NOT NULL AND {_PLACED}
-        ),
-        per_group AS (
-            SELECT cell, main_group, count(*) AS n,
-                   row_number() OVER (
-                       PARTITION BY cell ORDER BY count(*) DESC, main_group NULLS LAST
-                   ) AS rank
-            FROM f GROUP BY cell, main_group
-        ),
-        tops AS (
-            SELECT cell,
-                   max(main_group) FILTER (WHERE rank = 1) AS dominant_group,
-                   string_agg(coalesce(main_group, 'no group named') || ' (' || n || ')', ', '
-                              ORDER BY rank) FILTER (WHERE rank <= {TOP_GROUPS}) AS top_groups,
-                   count(*) AS group_count
-            FROM per_group GROUP BY cell
+            GROUP BY e.{cell}, e.main_group
         )
-        SELECT printf('%x', f.cell) AS hex,
-               count(*) AS events,
-               coalesce(sum(coalesce(f.killed_min, f.killed_max)), 0) AS killed,
-               count(*) FILTER (WHERE f.killed_min IS NULL AND f.killed_max IS NULL)
-                   AS toll_unknown,
-               min(f.day_start) AS first_day,
-               max(f.day_start) AS last_day,
-               any_value(t.dominant_group) AS dominant_group,
-               any_value(t.top_groups) AS top_groups,
-               any_value(t.group_count) AS group_count
-        FROM f JOIN tops AS t USING (cell)
-        GROUP BY f.cell
+        SELECT printf('%x', cell) AS hex,
+               sum(n) AS events,
+               coalesce(sum(killed), 0) AS killed,
+               sum(unknown) AS toll_unknown,
+               min(first_day) AS first_day,
+               max(last_day) AS last_day,
+               max(main_group) FILTER (WHERE rank = 1) AS dominant_group,
+               string_agg(coalesce(main_group, 'no group named') || ' (' || n || ')', ', '
+                          ORDER BY rank) FILTER (WHERE rank <= {TOP_GROUPS}) AS top_groups,
+               count(*) AS group_count
+        FROM per_group
+        GROUP BY cell
         ORDER BY events DESC, hex
     """
     frame = cursor.execute(sql, list(params)).df()
@@ -129,19 +124,26 @@ def area_markers(cursor, where: str, params: Sequence) -> pd.DataFrame:
     ``lon``, ``lat`` (the place's most common point), ``events``, ``killed``,
     ``toll_unknown``, ``dominant_group`` and ``top_groups``; the largest first.
     """
-    # One pass over the events to the few (place, group, point) combinations,
-    # then everything per place from those: cheaper than mode() and a string
-    # key built on every row.
+    # One pass over the events to the few (place columns, group, point)
+    # combinations, grouped on the columns as stored; the place's kind and
+    # name, the rounded point and everything per place are then computed on
+    # those few rows: cheaper than mode() or expressions on every event.
     sql = f"""
-        WITH base AS (
-            SELECT {_AREA_KIND_SQL} AS kind, {_AREA_NAME_SQL} AS name, e.main_group,
-                   round(e.longitude, 5) AS lon, round(e.latitude, 5) AS lat,
-                   count(*) AS n,
+        WITH raw AS (
+            SELECT e.geo_precision, e.city, e.province, e.location_text, e.main_group,
+                   e.longitude, e.latitude, count(*) AS n,
                    sum(coalesce(e.killed_min, e.killed_max)) AS killed,
                    count(*) FILTER (WHERE e.killed_min IS NULL AND e.killed_max IS NULL)
                        AS unknown
             FROM events AS e
             WHERE ({where}) AND {_LOCATED} AND {_AREA}
+            GROUP BY ALL
+        ),
+        base AS (
+            SELECT {_AREA_KIND_SQL} AS kind, {_AREA_NAME_SQL} AS name, e.main_group,
+                   round(e.longitude, 5) AS lon, round(e.latitude, 5) AS lat,
+                   sum(e.n) AS n, sum(e.killed) AS killed, sum(e.unknown) AS unknown
+            FROM raw AS e
             GROUP BY ALL
         ),
         per_group AS (
