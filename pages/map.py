@@ -88,40 +88,18 @@ with side_column:
         width="stretch",
     )
     with st.expander("Layers", expanded=False):
-        left, right = st.columns(2)
+        switch_columns = st.columns(2)
         layer_choices = mapview.MapLayers(
-            attacks=left.checkbox(
-                "Attacks", True, key="map_layer_attacks", persist_state="session"
-            ),
-            arrests=left.checkbox(
-                "Arrests", True, key="map_layer_arrests", persist_state="session"
-            ),
-            presence=left.checkbox(
-                "Militant presence", True, key="map_layer_presence", persist_state="session"
-            ),
-            area_events=left.checkbox(
-                "City/province only",
-                True,
-                key="map_layer_areas",
-                persist_state="session",
-                help="Events known only to a city or a province, one marker per place.",
-            ),
-            density=left.checkbox(
-                "Density", False, key="map_layer_density", persist_state="session"
-            ),
-            districts=right.checkbox(
-                "Districts", True, key="map_layer_districts", persist_state="session"
-            ),
-            towns=right.checkbox(
-                "Karachi towns", True, key="map_layer_towns", persist_state="session"
-            ),
-            street_basemap=right.checkbox(
-                "Street map",
-                False,
-                key="map_layer_streets",
-                persist_state="session",
-                help="An online street basemap under the boundaries (needs internet).",
-            ),
+            **{
+                switch.field: switch_columns[switch.column].checkbox(
+                    switch.label,
+                    getattr(mapview.MapLayers, switch.field),
+                    key=f"map_layer_{switch.key}",
+                    persist_state="session",
+                    help=switch.help,
+                )
+                for switch in mapview.LAYER_SWITCHES
+            }
         )
 if st.query_params.get("view") != preset:
     st.query_params["view"] = preset

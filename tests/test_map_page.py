@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -13,6 +14,8 @@ from test_app_pages import (  # noqa: F401 - fixtures used by name
     run_app,
 )
 from test_mapview import base_kinds
+
+from footprint.views import mapview
 
 # AppTest must run app.py on every run, as a server does (see conftest).
 pytestmark = pytest.mark.usefixtures("navigation_only", "app_data")
@@ -51,6 +54,17 @@ def test_layer_checkboxes_switch_layers():
         row["key"] for row in next(item for item in spec["layers"] if item["id"] == "areas")["data"]
     ] == ["city|Karachi"]
     assert spec["mapStyle"] == "__MAP_STYLE__"
+
+
+def test_every_map_layer_has_one_checkbox_with_its_default():
+    """The Layers panel is built from ``LAYER_SWITCHES``: a MapLayers field without one fails."""
+    fields = {field.name: field.default for field in dataclasses.fields(mapview.MapLayers)}
+    switches = [switch.field for switch in mapview.LAYER_SWITCHES]
+    assert sorted(switches) == sorted(fields)
+    at = run_app()
+    for switch in mapview.LAYER_SWITCHES:
+        box = at.checkbox(key=f"map_layer_{switch.key}")
+        assert (box.label, box.value) == (switch.label, fields[switch.field])
 
 
 def test_street_basemap_is_off_by_default_and_can_be_switched_on():

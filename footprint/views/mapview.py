@@ -247,6 +247,42 @@ class MapLayers:
 
 
 @dataclass(frozen=True)
+class LayerSwitch:
+    """One checkbox of the map page's Layers panel: a :class:`MapLayers` field."""
+
+    field: str  #: the MapLayers field it sets (its default is the checkbox's)
+    label: str
+    key: str  #: the widget key's suffix: ``map_layer_<key>``
+    column: int  #: 0 for the event layers, 1 for the base
+    help: str | None = None
+
+
+#: The Layers panel, in the order shown; the page draws one checkbox each.
+LAYER_SWITCHES: tuple[LayerSwitch, ...] = (
+    LayerSwitch("attacks", "Attacks", "attacks", 0),
+    LayerSwitch("arrests", "Arrests", "arrests", 0),
+    LayerSwitch("presence", "Militant presence", "presence", 0),
+    LayerSwitch(
+        "area_events",
+        "City/province only",
+        "areas",
+        0,
+        "Events known only to a city or a province, one marker per place.",
+    ),
+    LayerSwitch("density", "Density", "density", 0),
+    LayerSwitch("districts", "Districts", "districts", 1),
+    LayerSwitch("towns", "Karachi towns", "towns", 1),
+    LayerSwitch(
+        "street_basemap",
+        "Street map",
+        "streets",
+        1,
+        "An online street basemap under the boundaries (needs internet).",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class MapSelection:
     """What a click on the map picked: one event, a stack at a point, or a city/province."""
 
