@@ -1548,6 +1548,13 @@ def within_radius(
     return _typed(frame, FRAME_COLUMNS), total
 
 
+#: The neighbourhood table's columns, in order (the query layer's and the pandas reference's).
+NEIGHBOURHOOD_COLUMNS = (
+    "rank", "neighbourhood", "town", "district", "events", "killed", "injured",
+    "toll_unknown", "groups", "first_event", "last_event",
+)  # fmt: skip
+
+
 def ranked_neighbourhoods(
     index: EventsIndex, state: FilterState, limit: int = 200
 ) -> tuple[pd.DataFrame, int]:
@@ -1608,20 +1615,7 @@ def ranked_neighbourhoods(
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     for column in ("first_event", "last_event"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
-    columns = [
-        "rank",
-        "neighbourhood",
-        "town",
-        "district",
-        "events",
-        "killed",
-        "injured",
-        "toll_unknown",
-        "groups",
-        "first_event",
-        "last_event",
-    ]
-    return frame[columns], total
+    return frame[list(NEIGHBOURHOOD_COLUMNS)], total
 
 
 def area_events(

@@ -30,7 +30,7 @@ import pandas as pd
 from footprint import paths
 
 #: Event column -> boundary layer of :mod:`footprint.data.boundaries`.
-from footprint.data import filters
+from footprint.data import filters, query
 from footprint.views import profiles
 
 LEVELS: dict[str, str] = {"district": "districts", "town": "towns"}
@@ -182,19 +182,7 @@ def ranked_neighbourhoods(frame: pd.DataFrame) -> pd.DataFrame:
         last_event``. Events with no neighbourhood are left out; a
         neighbourhood name found in two districts is listed once per district.
     """
-    columns = [
-        "rank",
-        "neighbourhood",
-        "town",
-        "district",
-        "events",
-        "killed",
-        "injured",
-        "toll_unknown",
-        "groups",
-        "first_event",
-        "last_event",
-    ]
+    columns = list(query.NEIGHBOURHOOD_COLUMNS)
     names = frame["neighbourhood"].astype(object)
     named = (names.notna() & names.astype(str).str.strip().ne("")).to_numpy()
     subset = frame.loc[named]
