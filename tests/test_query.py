@@ -291,6 +291,10 @@ def test_group_figures_match_the_reference(loaded, state):
         assert plain(got[[column]]).equals(plain(expected[[column]])), column
     assert (got["killed_low"] == expected["killed_min"]).all()
     assert (got["killed_high"] == expected["killed_max"]).all()
+    # Open and unknown tolls, and the injured, reach the page's text ranges unchanged.
+    table = profiles.group_table_from_counts(got.reset_index()).set_index("group")
+    for column in ("killed", "injured"):
+        assert list(table[column]) == list(expected[column]), column
     network = query.group_event_counts(index, state)
     links = profiles.event_groups(filtered)
     assert network == links.groupby("group")["row"].nunique().to_dict()
