@@ -1182,26 +1182,26 @@ def period_counts(
         source = "events e JOIN links l ON l.idx = e.idx"
         group = "l.group_name"
     elif by == "panels":
-        # Every linked group, and unattributed events under NO_GROUP, in one pass.
-        source = (
-            f"events e JOIN (SELECT idx, group_name FROM links UNION ALL "
-            f"SELECT idx, '{NO_GROUP}' FROM events WHERE main_group IS NULL) l ON l.idx = e.idx"
-        )
-        group = "l.group_name"
+        # Every linked group, and unattributed events under NO_GROUP: the links
+        # joined and grouped, then the unattributed grouped without a join.
+        source, group = "events e JOIN links l ON l.idx = e.idx", "l.group_name"
     elif by is None:
         source, group = "events e", None
     else:
         raise ValueError(f"by must be 'primary', 'linked', 'panels' or None, not {by!r}")
     keys = f"{start} AS start" + (f', {group} AS "group"' if group else "")
-    frame = (
-        index.cursor()
-        .execute(
-            f"SELECT {keys}, {_measures_sql()} FROM {source} "
-            f"WHERE e.event_date IS NOT NULL AND {where} GROUP BY ALL",
-            params,
-        )
-        .df()
+    sql = (
+        f"SELECT {keys}, {_measures_sql()} FROM {source} "
+        f"WHERE e.event_date IS NOT NULL AND {where} GROUP BY ALL"
     )
+    if by == "panels":
+        sql += (
+            f" UNION ALL SELECT {start} AS start, '{NO_GROUP}' AS \"group\", {_measures_sql()} "
+            f"FROM events e WHERE e.main_group IS NULL AND e.event_date IS NOT NULL AND {where} "
+            "GROUP BY ALL"
+        )
+        params = params + params
+    frame = index.cursor().execute(sql, params).df()
     extra = ["group"] if group else []
     columns = ["period", "period_end", "label", *extra, *COUNT_COLUMNS]
     if frame.empty:
