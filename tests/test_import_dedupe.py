@@ -314,3 +314,121 @@ def test_only_stored_events_whose_dates_can_overlap_the_file_are_read(tmp_path):
         (p.line, p.other_id, p.score) for p in dedupe.find_duplicates(upload, whole)
     ]
     assert {p.other_id for p in dedupe.find_duplicates(upload, candidates)} >= {"day-before"}
+
+
+# --- the indexed search against the plain definition -------------------------
+
+
+def _plain_score(a: dict, b: dict) -> tuple[float, dict] | None:
+    """Score one pair from the module docstring's rules, in plain Python (None: not compared)."""
+    import math
+
+    def span(row):
+        start = pd.Timestamp(row["date_start"] or row["event_date"]).toordinal()
+        end = max(pd.Timestamp(row["date_end"] or row["date_start"]).toordinal(), start)
+        return start, end, row["date_precision"] == "day" and start == end
+
+    (a_start, a_end, a_day), (b_start, b_end, b_day) = span(a), span(b)
+    if not (b_start <= a_end + 1 and b_end >= a_start - 1):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a["latitude"], a["longitude"],
+                                                b["latitude"], b["longitude"]))  # fmt: skip
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    distance = 6371.0088 * 2 * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
+    hood = (
+        bool(a["neighbourhood"])
+        and a["neighbourhood"].lower() == (b["neighbourhood"] or "").lower()
+    )
+    if distance > dedupe.MAX_KM and not hood:
+        return None
+    same_day = a_day and b_day and a_start == b_start
+    place = 1.0 - 0.5 * min(max((distance - 0.2) / (dedupe.MAX_KM - 0.2), 0), 1)
+    place = place if distance <= dedupe.MAX_KM else 0.7
+    coarse = "city" in (a["geo_precision"], b["geo_precision"])
+    place = place * 0.5 if coarse else place
+    known = a["killed_min"] is not None and b["killed_min"] is not None
+    if known:
+        (a_lo, a_hi), (b_lo, b_hi) = (
+            (a["killed_min"], a["killed_max"]),
+            (b["killed_min"], b["killed_max"]),
+        )
+        gap = min(abs(b_lo - a_hi), abs(a_lo - b_hi))
+        meet = b_lo <= a_hi and b_hi >= a_lo
+        casualties = 1.0 if meet else min(max(1 - gap / max(a_hi, b_hi, 1), 0), 1)
+    else:
+        casualties = 0.5
+    groups_a = {g.split(" (")[0].lower() for g in (a["perpetrators"] or "").split(";") if g}
+    groups_b = {g.split(" (")[0].lower() for g in (b["perpetrators"] or "").split(";") if g}
+    groups = 0.5 if not groups_a or not groups_b else (1.0 if groups_a & groups_b else 0.0)
+    score = 0.3 * (1.0 if same_day else 0.6) + 0.3 * place + 0.2 * casualties + 0.2 * groups
+    file_ok = (
+        score >= dedupe.FILE_PROBABLE and same_day and not coarse
+        and distance <= dedupe.FILE_MAX_KM and (not known or casualties >= 0.75) and groups != 0.0
+    )  # fmt: skip
+    return score, {"file_ok": file_ok}
+
+
+def test_the_indexed_search_finds_what_comparing_every_pair_finds():
+    """Weeks, span buckets, point and neighbourhood numbers change no pair.
+
+    Rows repeat a few points (as geocoded rows and city centres do) and
+    jitter others, span one day to a month, and name neighbourhoods far apart.
+    """
+    rng = np.random.default_rng(11)
+    points = [(24.92, 67.095), (24.93, 67.10), (24.86, 67.01), (30.18, 66.99)]
+    hoods = [None, None, "Orangi", "Lyari"]
+    groups = [None, "Lashkar-e-Jhangvi (claimed)", "Islamic State (suspected)"]
+
+    def rows(n, prefix):
+        out = []
+        for k in range(n):
+            lat, lon = points[rng.integers(len(points))]
+            if rng.random() < 0.5:
+                lat, lon = lat + rng.normal(0, 0.01), lon + rng.normal(0, 0.01)
+            day = pd.Timestamp("2015-05-01") + pd.Timedelta(days=int(rng.integers(0, 40)))
+            month = rng.random() < 0.1
+            killed = None if rng.random() < 0.3 else int(rng.integers(0, 6))
+            out.append({
+                "event_id": f"{prefix}{k}",
+                "event_date": day.strftime("%Y-%m-%d"),
+                "date_start": (day.replace(day=1) if month else day).strftime("%Y-%m-%d"),
+                "date_end": ((day.replace(day=1) + pd.offsets.MonthEnd(0)) if month else day)
+                .strftime("%Y-%m-%d"),
+                "date_precision": "month" if month else "day",
+                "latitude": float(lat), "longitude": float(lon),
+                "geo_precision": "city" if rng.random() < 0.2 else "site",
+                "neighbourhood": hoods[rng.integers(len(hoods))],
+                "killed_min": killed, "killed_max": None if killed is None else killed + int(rng.integers(0, 2)),
+                "perpetrators": groups[rng.integers(len(groups))],
+            })  # fmt: skip
+        return out
+
+    stored_rows, new_rows = rows(120, "s"), rows(400, "n")
+    stored, new = events(stored_rows), events(new_rows)
+    got = {p.index: p for p in dedupe.find_duplicates(new, stored)}
+    expected = {}
+    for i, row in enumerate(new_rows):
+        found = []
+        for kind, others in (("stored", stored_rows), ("file", new_rows[:i])):
+            for other in others:
+                scored = _plain_score(row, other)
+                if (
+                    scored
+                    and scored[0] >= dedupe.PROBABLE
+                    and (kind == "stored" or scored[1]["file_ok"])
+                ):
+                    found.append((round(scored[0], 6), kind == "stored", other["event_id"]))
+        if found:
+            best = max(score for score, _, _ in found)
+            tied = [f for f in found if f[0] == best]
+            if any(stored_first for _, stored_first, _ in tied):
+                tied = [f for f in tied if f[1]]
+            expected[i] = (round(best, 3), {other for _, _, other in tied})
+    assert len(expected) > 100  # the case is not empty
+    assert set(got) == set(expected)
+    for i, pair in got.items():
+        score, candidates = expected[i]
+        assert pair.score == score and pair.other_id in candidates, (i, pair)
