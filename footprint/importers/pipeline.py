@@ -37,8 +37,9 @@ Progress = Callable[[float, str], None]
 DECISIONS = ("keep", "skip", "merge")
 #: Rows read, mapped and checked at a time by :func:`prepare`.
 CHUNK_ROWS = 100_000
-#: Rows handed to ``store.insert_events`` at a time (all in one transaction).
-INSERT_CHUNK = 100_000
+#: Rows handed to ``store.insert_events`` at a time (all in one transaction): their
+#: plain Python values cost about 1.5 KB a row while they are written.
+INSERT_CHUNK = 20_000
 #: How long a commit keeps retrying while another import holds the store (seconds).
 COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
