@@ -45,7 +45,15 @@ def _stamp(path) -> tuple:
     return (str(path), path.stat().st_mtime_ns if path.exists() else 0)
 
 
-groups, links = group_files((_stamp(paths.GROUPS_CSV), _stamp(paths.GROUP_LINKS_CSV)))
+@st.cache_data(show_spinner=False, max_entries=4)
+def group_network(stamp: tuple) -> profiles.Network:
+    """The affiliation network laid out (no counts), cached until either file changes."""
+    group_table, link_table = group_files(stamp)
+    return profiles.affiliation_network(link_table, group_table)
+
+
+file_stamp = (_stamp(paths.GROUPS_CSV), _stamp(paths.GROUP_LINKS_CSV))
+groups, links = group_files(file_stamp)
 
 
 def filter_to_group() -> None:
@@ -181,10 +189,9 @@ if links.empty:
 else:
     # Circle sizes: events linked to each group under the filters, from the table's
     # counts (a group's link rows are its events: one link per event and group).
-    network = profiles.affiliation_network(
-        links,
-        groups,
-        counts={
+    network = profiles.network_with_counts(
+        group_network(file_stamp),
+        {
             name: int(n)
             for name, n in zip(counts["group"], counts["events"], strict=True)
             if name != profiles.UNATTRIBUTED

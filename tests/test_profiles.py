@@ -206,3 +206,15 @@ def test_network_of_the_real_group_links_file():
     assert network.edges["evidence"].tolist() == raw["evidence"].tolist()
     names = set(network.nodes["name"])
     assert set(network.edges["source_group"]) | set(network.edges["target_group"]) == names
+
+
+def test_a_laid_out_network_takes_the_counts_of_each_filter():
+    """The page lays the network out once and sets each filter's counts on it."""
+    counts = {"Al Qaeda": 7, "Lashkar-e-Jhangvi": 2}
+    direct = profiles.affiliation_network(links_frame(), groups_frame(), counts=counts)
+    laid_out = profiles.affiliation_network(links_frame(), groups_frame())
+    later = profiles.network_with_counts(laid_out, counts)
+    pd.testing.assert_frame_equal(later.nodes, direct.nodes)
+    pd.testing.assert_frame_equal(later.edges, direct.edges)
+    assert later.nodes["events"].sum() > 0
+    assert laid_out.nodes["events"].sum() == 0  # the laid-out network is left as it was

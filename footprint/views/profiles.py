@@ -479,6 +479,16 @@ def affiliation_network(
     return Network(nodes=nodes, edges=edges)
 
 
+def network_with_counts(network: Network, counts: dict[str, int]) -> Network:
+    """Return ``network`` with each node's ``events`` taken from ``counts`` (0 when absent).
+
+    The layout depends on the link files only, so a page lays the network out
+    once and sets the counts of each filter here.
+    """
+    events = [int(counts.get(name, 0)) for name in network.nodes["name"]]
+    return Network(nodes=network.nodes.assign(events=events), edges=network.edges)
+
+
 def _layout(graph, order: list[str], seed: int) -> dict[str, tuple[float, float]]:
     """Lay out each connected part with a seeded spring layout, side by side.
 
