@@ -257,28 +257,19 @@ class LayerSwitch:
     help: str | None = None
 
 
+_AREAS_HELP = "Events known only to a city or a province, one marker per place."
+_STREETS_HELP = "An online street basemap under the boundaries (needs internet)."
+
 #: The Layers panel, in the order shown; the page draws one checkbox each.
 LAYER_SWITCHES: tuple[LayerSwitch, ...] = (
     LayerSwitch("attacks", "Attacks", "attacks", 0),
     LayerSwitch("arrests", "Arrests", "arrests", 0),
     LayerSwitch("presence", "Militant presence", "presence", 0),
-    LayerSwitch(
-        "area_events",
-        "City/province only",
-        "areas",
-        0,
-        "Events known only to a city or a province, one marker per place.",
-    ),
+    LayerSwitch("area_events", "City/province only", "areas", 0, _AREAS_HELP),
     LayerSwitch("density", "Density", "density", 0),
     LayerSwitch("districts", "Districts", "districts", 1),
     LayerSwitch("towns", "Karachi towns", "towns", 1),
-    LayerSwitch(
-        "street_basemap",
-        "Street map",
-        "streets",
-        1,
-        "An online street basemap under the boundaries (needs internet).",
-    ),
+    LayerSwitch("street_basemap", "Street map", "streets", 1, _STREETS_HELP),
 )
 
 
