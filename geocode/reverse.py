@@ -4,8 +4,10 @@ Town (Karachi's 2001 towns), district (2023) and province come from the
 boundary polygons of :func:`footprint.data.boundaries.read_layer`; the neighbourhood
 is the nearest gazetteer neighbourhood within ``max_distance_km`` (2 km by
 default), with its great-circle distance. Points are tested against the
-polygons through shapely ``STRtree`` indexes in one vectorised query per layer,
-so :meth:`ReverseGeocoder.reverse_many` handles many points at once.
+polygons through shapely ``STRtree`` indexes, one vectorised query per layer
+for each block of :data:`REVERSE_BLOCK` points, so
+:meth:`ReverseGeocoder.reverse_many` handles many points at once in bounded
+memory.
 
 A point outside every polygon (at sea, outside Pakistan) gets an empty
 hierarchy. Town names are given as the gazetteer spells them when it has the
@@ -23,6 +25,8 @@ import numpy as np
 from geocode.gazetteer import Gazetteer, haversine_km
 
 DEFAULT_MAX_DISTANCE_KM = 2.0
+#: Points reverse-geocoded at a time by :meth:`ReverseGeocoder.reverse_columns`.
+REVERSE_BLOCK = 50_000
 
 
 @dataclass(frozen=True)
@@ -216,11 +220,18 @@ class ReverseGeocoder:
         town_idx = np.full(lat.size, -1, dtype="int64")
         district_idx = np.full(lat.size, -1, dtype="int64")
         province_idx = np.full(lat.size, -1, dtype="int64")
-        if live.size:
-            town_idx[live] = towns.locate(lon[live], lat[live])
-            district_idx[live] = districts.locate(lon[live], lat[live])
-            province_idx[live] = provinces.locate(lon[live], lat[live])
-        near_idx, near_dist = self._nearest(lat, lon, live, limit)
+        near_idx = np.full(lat.size, -1, dtype="int64")
+        near_dist = np.full(lat.size, np.inf)
+        # A block of points at a time: each query holds a shapely point per
+        # point and, for the neighbourhoods, every (point, place) pair within
+        # the limit (dozens per point in central Karachi), which for all of a
+        # 1.3M-row upload's points at once took about a gigabyte.
+        for start in range(0, live.size, REVERSE_BLOCK):
+            block = live[start : start + REVERSE_BLOCK]
+            town_idx[block] = towns.locate(lon[block], lat[block])
+            district_idx[block] = districts.locate(lon[block], lat[block])
+            province_idx[block] = provinces.locate(lon[block], lat[block])
+            near_idx[block], near_dist[block] = self._nearest(lat[block], lon[block], limit)
         places = self._neighbourhood_index()[0]
         district_division = (
             districts.frame["division"].astype(str).tolist()
@@ -259,24 +270,24 @@ class ReverseGeocoder:
             "province": pick(list(provinces.names), province_idx),
         }
 
-    def _nearest(self, lat: np.ndarray, lon: np.ndarray, live: np.ndarray, limit: float):
-        """Return per point the index of the nearest neighbourhood within ``limit`` km, and its distance."""
+    def _nearest(self, lat: np.ndarray, lon: np.ndarray, limit: float):
+        """Return per point the index of the nearest neighbourhood within ``limit`` km, and its distance.
+
+        ``lat`` and ``lon`` are valid points (finite, in range).
+        """
         import shapely
 
         best = np.full(lat.size, -1, dtype="int64")
         dist = np.full(lat.size, np.inf)
         places, plat, plon, tree = self._neighbourhood_index()
-        if tree is None or live.size == 0 or limit <= 0:
+        if tree is None or lat.size == 0 or limit <= 0:
             return best, dist
         # A degree radius that surely covers `limit` km at these latitudes.
-        top = min(float(np.max(np.abs(lat[live]))) + 1.0, 89.0)
+        top = min(float(np.max(np.abs(lat))) + 1.0, 89.0)
         radius = limit / (111.0 * np.cos(np.radians(top)))
-        point_idx, place_idx = tree.query(
-            shapely.points(lon[live], lat[live]), predicate="dwithin", distance=radius
-        )
-        if point_idx.size == 0:
+        rows, place_idx = tree.query(shapely.points(lon, lat), predicate="dwithin", distance=radius)
+        if rows.size == 0:
             return best, dist
-        rows = live[point_idx]
         d = haversine_km(lat[rows], lon[rows], plat[place_idx], plon[place_idx])
         keep = d <= limit
         rows, place_idx, d = rows[keep], place_idx[keep], d[keep]

@@ -135,6 +135,21 @@ def test_reverse_many_on_50k_points_matches_single_lookups(reverse):
         )
 
 
+def test_points_in_blocks_give_what_all_at_once_gives(reverse, monkeypatch):
+    # reverse_columns works a block of points at a time to bound its memory;
+    # block edges (a block of 7 over 60 points, NaN and far points between)
+    # must not change any answer.
+    rng = np.random.default_rng(11)
+    lats = np.concatenate([rng.uniform(24.80, 24.87, 50), [np.nan, 24.50, 30.18], [91.0] * 7])
+    lons = np.concatenate([rng.uniform(66.99, 67.04, 50), [67.0, 66.50, 66.975], [67.0] * 7])
+    whole = reverse.reverse_columns(lats, lons, max_distance_km=3)
+    monkeypatch.setattr("geocode.reverse.REVERSE_BLOCK", 7)
+    blocks = reverse.reverse_columns(lats, lons, max_distance_km=3)
+    assert sum(v is not None for v in whole["neighbourhood"]) > 25
+    for name, values in whole.items():
+        assert pd.Series(blocks[name]).equals(pd.Series(values)), name
+
+
 def test_geocoder_reverse_uses_the_same_machinery(boundaries_ready):
     gazetteer = Gazetteer.from_frame(
         pd.read_csv(io.StringIO(GAZETTEER_CSV), dtype=str, keep_default_na=False)
