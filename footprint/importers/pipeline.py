@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from footprint.data import schema, store
 from footprint.data.groups import GroupNames
-from footprint.importers import checks, dedupe, formats, geocoding, textio
+from footprint.importers import checks, dedupe, formats, geocoding, memory, textio
 from footprint.importers.base import INTERNAL_COLUMNS
 from footprint.importers.checks import ImportRefused, Problem
 from footprint.importers.mapping import ColumnMapping
@@ -350,6 +350,7 @@ def prepare(
             f"{file_name} has a header but no rows.", "Add at least one event below the header."
         )
     del stream
+    memory.release_freed()
     timings["map"] += time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -393,6 +394,7 @@ def prepare(
         frame, geocoder, mapped.columns, blocked, _step(progress, 0.35, 0.75)
     )
     del frame  # the placed frame replaces it: one copy of the rows is held, not two
+    memory.release_freed()
     mapped.frame = placed
     problems += place_problems
     problems += checks.check_required(placed, mapped.columns, blocked)
@@ -407,6 +409,7 @@ def prepare(
     )
     duplicates = dedupe.add_identical_rows(duplicates, placed, mapped.identical, usable)
     timings["dedupe"] = time.perf_counter() - clock
+    memory.release_freed()
     stored_matches = None
     if stored_frame is not None:
         matched = {p.other_id for p in duplicates if p.other_kind == "stored"}
@@ -743,6 +746,7 @@ def _store(engine, preview, positions, names, merges, rejected, uploaded_by, pro
                     "Nothing was stored; see Batch history.",
                 )
             _check_against_newer_batches(connection, preview, positions)
+            memory.release_freed()
             batch_id = store.create_batch(
                 connection,
                 file_name=preview.file_name,
