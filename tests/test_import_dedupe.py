@@ -371,14 +371,29 @@ def _plain_score(a: dict, b: dict) -> tuple[float, dict] | None:
     return score, {"file_ok": file_ok}
 
 
-def test_the_indexed_search_finds_what_comparing_every_pair_finds():
-    """Weeks, span buckets, point and neighbourhood numbers change no pair.
+KARACHI_AND_QUETTA = [(24.92, 67.095), (24.93, 67.10), (24.86, 67.01), (30.18, 66.99)]
+#: Points either side of the antimeridian and far north, where a degree of
+#: longitude is short and the search grid's columns wrap.
+EDGES_OF_THE_GRID = [(64.99, 179.999), (65.0, -179.995), (80.0, 10.0), (80.01, 10.05)]
+
+
+@pytest.mark.parametrize(
+    ("points", "jitter", "seed"),
+    [
+        (KARACHI_AND_QUETTA, 0.01, 11),
+        # jitter of about 1 km: many pairs near 0.5 and 2 km, across cell edges
+        (KARACHI_AND_QUETTA, 0.008, 5),
+        (EDGES_OF_THE_GRID, 0.01, 3),
+    ],
+    ids=["karachi-quetta", "near-the-limits", "antimeridian-and-far-north"],
+)
+def test_the_indexed_search_finds_what_comparing_every_pair_finds(points, jitter, seed):
+    """The searches (span buckets, grid cells, neighbourhood numbers) change no pair.
 
     Rows repeat a few points (as geocoded rows and city centres do) and
     jitter others, span one day to a month, and name neighbourhoods far apart.
     """
-    rng = np.random.default_rng(11)
-    points = [(24.92, 67.095), (24.93, 67.10), (24.86, 67.01), (30.18, 66.99)]
+    rng = np.random.default_rng(seed)
     hoods = [None, None, "Orangi", "Lyari"]
     groups = [None, "Lashkar-e-Jhangvi (claimed)", "Islamic State (suspected)"]
 
@@ -387,7 +402,7 @@ def test_the_indexed_search_finds_what_comparing_every_pair_finds():
         for k in range(n):
             lat, lon = points[rng.integers(len(points))]
             if rng.random() < 0.5:
-                lat, lon = lat + rng.normal(0, 0.01), lon + rng.normal(0, 0.01)
+                lat, lon = lat + rng.normal(0, jitter), lon + rng.normal(0, jitter)
             day = pd.Timestamp("2015-05-01") + pd.Timedelta(days=int(rng.integers(0, 40)))
             month = rng.random() < 0.1
             killed = None if rng.random() < 0.3 else int(rng.integers(0, 6))
@@ -398,7 +413,7 @@ def test_the_indexed_search_finds_what_comparing_every_pair_finds():
                 "date_end": ((day.replace(day=1) + pd.offsets.MonthEnd(0)) if month else day)
                 .strftime("%Y-%m-%d"),
                 "date_precision": "month" if month else "day",
-                "latitude": float(lat), "longitude": float(lon),
+                "latitude": float(lat), "longitude": float((lon + 180) % 360 - 180),
                 "geo_precision": "city" if rng.random() < 0.2 else "site",
                 "neighbourhood": hoods[rng.integers(len(hoods))],
                 "killed_min": killed, "killed_max": None if killed is None else killed + int(rng.integers(0, 2)),

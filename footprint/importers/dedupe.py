@@ -31,15 +31,18 @@ events). Rows whose every cell is the same are always offered
 (:func:`add_identical_rows`). Each uploaded row keeps its best match only (a
 stored event before an earlier row of the file when they score the same).
 
-Speed: the stored events and the file's rows go into one index, bucketed by
-the length of their date span and sorted by first day. The file's rows are
-taken a week at a time (by first day); binary search finds the candidates
-whose spans can overlap that week, and one numpy matrix compares the week's
-rows with them. Distances are computed between the distinct points of the
-week's rows and candidates only (files repeat a few places and city centres
-many times) and looked up for each pair; neighbourhoods are compared as
-numbers. A 100,000-row file against thousands of stored events takes about a
-thousand such steps (a few seconds).
+Speed: pairs are found by search, not by comparing every row with every
+event. Events are bucketed by the length of their date span and put on a
+grid whose cells are at least the search radius across, then sorted by (cell,
+first day); for each row, binary search finds the events of its cell and the
+eight around it whose first days can overlap its span (and, by neighbourhood
+number, those naming its neighbourhood). Stored events are searched within
+:data:`MAX_KM`; the file's own rows only as the stricter rule can pass (the same
+day, finer than a city, within :data:`FILE_MAX_KM`). Rows are searched in order
+of (cell, first day), so the binary searches run over nearly sorted keys. The
+pairs found are scored as numpy arrays, a block at a time. A 1.34M-row file
+against 5,000 stored events takes about 14 s (about 39 s with the earlier
+weekly comparison matrices; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -193,75 +196,91 @@ class _Events:
         self.day_precise = np.asarray((precision == "day") & (self.start == self.end), dtype=bool)
 
 
-class _Index:
-    """Events bucketed by the length of their date span, each sorted by start."""
-
-    BUCKETS = (0, 6, 31, 366, 10**6)
-
-    def __init__(self, events: _Events, usable: np.ndarray):
-        length = events.end - events.start
-        self.buckets = []
-        low = -1
-        for high in self.BUCKETS:
-            members = np.flatnonzero(usable & (length > low) & (length <= high))
-            low = high
-            if members.size == 0:
-                continue
-            order = members[np.argsort(events.start[members], kind="stable")]
-            longest = int(length[order].max())
-            self.buckets.append((order, events.start[order], longest))
-
-    def candidates(self, start: int, end: int) -> np.ndarray:
-        """Return positions of events whose widened span overlaps [start, end]."""
-        found = []
-        for order, starts, longest in self.buckets:
-            lo = np.searchsorted(starts, start - 1 - longest, side="left")
-            hi = np.searchsorted(starts, end + 1, side="right")
-            if hi > lo:
-                found.append(order[lo:hi])
-        if not found:
-            return np.empty(0, dtype="int64")
-        return np.concatenate(found) if len(found) > 1 else found[0]
+#: Span buckets: events are searched by the length of their date span (days),
+#: so a search for one span looks back only as far as its bucket's longest.
+_SPAN_BUCKETS = (0, 6, 31, 366, 10**6)
+#: Earth radius of :func:`geocoding.haversine_km`, km.
+_EARTH_KM = 6371.0088
+#: Rows whose searches are worked out together.
+_ROW_BLOCK = 65_536
+#: Largest number of candidate pairs expanded at once.
+_PAIR_BLOCK = 2_000_000
 
 
-def _pairs(new: _Events, rows: np.ndarray, other: _Events, cols: np.ndarray, offset: int):
-    """Score every close pair between ``rows`` of ``new`` and ``cols`` of ``other``.
+class _Grid:
+    """Cells at least :data:`MAX_KM` across everywhere in the data.
 
-    ``other`` holds the stored events and then ``new`` from position
-    ``offset``: a row is paired with stored events and earlier rows only.
+    Two points within MAX_KM of each other are then in the same cell or in
+    neighbouring ones. Cells are ``1.01 * MAX_KM`` high; their width in
+    degrees grows with the highest latitude of the data, where a degree of
+    longitude is shortest (near a pole, one column spans every longitude).
+    Columns wrap at the antimeridian.
+    """
+
+    def __init__(self, lat: np.ndarray, radius: float):
+        self.height = float(np.degrees(radius / _EARTH_KM)) * 1.01
+        top = float(np.abs(lat).max(initial=0.0))
+        columns = 1
+        if top < 89.0:
+            columns = int(360.0 // (self.height / np.cos(np.radians(top))))
+        self.columns = columns if columns >= 3 else 1
+        self.width = 360.0 / self.columns
+        steps = (-1, 0, 1) if self.columns > 1 else (0,)
+        self.offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in steps]
+
+    def rows_columns(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each point's cell row and column."""
+        row = np.floor((lat + 90.0) / self.height).astype("int64")
+        column = np.floor(np.mod(lon + 180.0, 360.0) / self.width).astype("int64")
+        return row, np.minimum(column, self.columns - 1)
+
+    def cell(self, row: np.ndarray, column: np.ndarray, dy: int = 0, dx: int = 0) -> np.ndarray:
+        """Return the number of the cell ``dy`` rows and ``dx`` columns away."""
+        return (row + dy) * self.columns + np.mod(column + dx, self.columns)
+
+
+class _Search:
+    """The events of one span bucket, sorted by (key, first day), for range searches.
+
+    ``key`` is a cell or a neighbourhood number; a search finds the events
+    with a given key whose first day lies in a range, by binary search on
+    ``key * days + rank of the first day``.
+    """
+
+    def __init__(self, members: np.ndarray, key: np.ndarray, day_rank: np.ndarray, days: int):
+        composite = key[members] * days + day_rank[members]
+        order = np.argsort(composite, kind="stable")
+        self.positions = members[order]
+        self.keys = composite[order]
+        self.days = days
+
+    def ranges(self, key: np.ndarray, low_rank: np.ndarray, high_rank: np.ndarray):
+        """Return ``(lo, hi)``: the sorted slice of each search (ranks ``[low, high)``)."""
+        base = key * self.days
+        return (
+            np.searchsorted(self.keys, base + low_rank, side="left"),
+            np.searchsorted(self.keys, base + high_rank, side="left"),
+        )
+
+
+def _expand(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, positions: np.ndarray):
+    """Turn slices ``positions[lo:hi]`` (one per owner) into pairs ``(owner, position)``."""
+    counts = hi - lo
+    total = int(counts.sum())
+    before = np.cumsum(counts) - counts
+    step = np.arange(total, dtype="int64") - np.repeat(before - lo, counts)
+    return np.repeat(owner, counts), positions[step]
+
+
+def _score(new: _Events, i: np.ndarray, other: _Events, j: np.ndarray, distance, hood) -> dict:
+    """Score the pairs ``(i, j)`` (dates overlap, places close); see the module docstring.
 
     Returns
     -------
-    dict of arrays or None
+    dict of arrays
         ``i``, ``j``, ``score`` and the parts (``same_day``, ``distance``,
-        ``hood``, ``coarse``, ``casualties``, ``known``, ``groups``) of the
-        pairs whose dates overlap and whose places are close, row by row and
-        for each row in the order of ``cols``; None when there are none.
+        ``hood``, ``coarse``, ``casualties``, ``known``, ``groups``).
     """
-    a_start, a_end = new.start[rows][:, None], new.end[rows][:, None]
-    overlap = (other.start[cols][None, :] <= a_end + 1) & (other.end[cols][None, :] >= a_start - 1)
-    overlap &= cols[None, :] < rows[:, None] + offset
-    if not overlap.any():
-        return None
-    # Distances between distinct points only: files repeat a few places (and
-    # city centres) many times, so the rows x columns matrix is filled by
-    # looking up a far smaller matrix of the points they stand on.
-    row_points, row_point = np.unique(new.point[rows], return_inverse=True)
-    col_points, col_point = np.unique(other.point[cols], return_inverse=True)
-    point_distance = haversine_km(
-        other.point_lat[row_points][:, None],
-        other.point_lon[row_points][:, None],
-        other.point_lat[col_points][None, :],
-        other.point_lon[col_points][None, :],
-    )
-    near = (point_distance <= MAX_KM)[row_point[:, None], col_point[None, :]]
-    row_hood = new.hood_code[rows][:, None]
-    hood = (other.hood_code[cols][None, :] == row_hood) & (row_hood >= 0)
-    ii, jj = np.nonzero(overlap & (near | hood))
-    if ii.size == 0:
-        return None
-    i, j, hood = rows[ii], cols[jj], hood[ii, jj]
-    distance = point_distance[row_point[ii], col_point[jj]]
     near = distance <= MAX_KM
     same_day = new.day_precise[i] & other.day_precise[j] & (other.start[j] == new.start[i])
     date = np.where(same_day, 1.0, 0.6)
@@ -305,17 +324,14 @@ def _group_scores(new: _Events, i: np.ndarray, other: _Events, j: np.ndarray) ->
     """
     a, b = new.group_code[i], other.group_code[j]
     width = int(max(a.max(initial=0), b.max(initial=0))) + 1
-    keys, inverse = np.unique(a * width + b, return_inverse=True)
-    sets_a = new.groups[i[np.unique(inverse, return_index=True)[1]]]
-    sets_b = other.groups[j[np.unique(inverse, return_index=True)[1]]]
+    _keys, first, inverse = np.unique(a * width + b, return_index=True, return_inverse=True)
     scores = np.array(
         [
             0.5 if not x or not y else (1.0 if x & y else 0.0)
-            for x, y in zip(sets_a, sets_b, strict=True)
+            for x, y in zip(new.groups[i[first]], other.groups[j[first]], strict=True)
         ],
         dtype="float64",
     )
-    del keys
     return scores[inverse.reshape(-1)]
 
 
@@ -333,10 +349,6 @@ def _reasons(parts, new: _Events, i: int, other: _Events, j: int) -> tuple[str, 
     elif groups == 0.0:
         reasons.append("different groups")
     return tuple(reasons)
-
-
-#: Largest comparison matrix built at once (rows x candidates).
-_BLOCK = 2_000_000
 
 
 def _concat(first: _Events, second: _Events) -> _Events:
@@ -359,8 +371,128 @@ def _concat(first: _Events, second: _Events) -> _Events:
     return joined
 
 
-#: Rows are compared in blocks of this many days (by their first day).
-_BLOCK_DAYS = 7
+class _Candidates:
+    """Pairs of an uploaded row and the events it may repeat, found by search.
+
+    ``others`` holds the stored events and then the file's rows (from
+    ``offset``); only ``members`` of it are searched, and a row is paired
+    with earlier positions only. A pair's widened spans overlap and its
+    points stand within ``radius`` km (searched in the row's cell and its
+    neighbours) or, with ``neighbourhoods``, the two name the same
+    neighbourhood (searched by neighbourhood number). With ``exact_day``
+    the members and the rows searched for are single days, and only the
+    same day is searched.
+    """
+
+    def __init__(
+        self,
+        others: _Events,
+        members: np.ndarray,
+        offset: int,
+        radius: float,
+        neighbourhoods: bool = True,
+        exact_day: bool = False,
+    ):
+        self.others, self.offset, self.radius = others, offset, radius
+        self.widen = 0 if exact_day else 1
+        self.degrees = float(np.degrees(radius / _EARTH_KM))
+        length = others.end - others.start
+        bucket = np.searchsorted(np.array(_SPAN_BUCKETS), length, side="left")
+        self.grid = _Grid(others.lat[members], radius)
+        members = members & (length <= _SPAN_BUCKETS[-1])
+        self.first_days = np.unique(others.start[members])
+        day_rank = np.searchsorted(self.first_days, others.start)
+        days = len(self.first_days) + 1
+        # rows without a point take no part; 0 keeps their cell numbers defined
+        self.row, self.column = self.grid.rows_columns(
+            np.nan_to_num(others.lat), np.nan_to_num(others.lon)
+        )
+        cell = self.grid.cell(self.row, self.column)
+        named = members & (others.hood_code >= 0)
+        self.by_cell, self.by_hood = [], []
+        for number in range(len(_SPAN_BUCKETS)):
+            in_bucket = np.flatnonzero(members & (bucket == number))
+            if in_bucket.size == 0:
+                continue
+            longest = int(length[in_bucket].max())
+            self.by_cell.append((longest, _Search(in_bucket, cell, day_rank, days)))
+            named_in_bucket = in_bucket[named[in_bucket]]
+            if neighbourhoods and named_in_bucket.size:
+                self.by_hood.append(
+                    (longest, _Search(named_in_bucket, others.hood_code, day_rank, days))
+                )
+
+    def search_order(self, rows: np.ndarray) -> np.ndarray:
+        """Return the order of ``rows`` (positions in the file) by cell, then first day."""
+        at = rows + self.offset
+        return np.lexsort((self.others.start[at], self.grid.cell(self.row[at], self.column[at])))
+
+    def pairs(self, rows: np.ndarray):
+        """Yield ``(i, j, distance, hood)`` arrays for ``rows`` (positions in the file)."""
+        others, offset, widen = self.others, self.offset, self.widen
+        at = rows + offset
+        start, end = others.start[at], others.end[at]
+        high_rank = np.searchsorted(self.first_days, end + widen, side="right")
+        searches = []  # (searched by cell?, rows, lo, hi, positions)
+        for longest, search in self.by_cell:
+            low_rank = np.searchsorted(self.first_days, start - widen - longest, side="left")
+            for dy, dx in self.grid.offsets:
+                key = self.grid.cell(self.row[at], self.column[at], dy, dx)
+                lo, hi = search.ranges(key, low_rank, high_rank)
+                searches.append((True, rows, lo, hi, search.positions))
+        hood = others.hood_code[at]
+        named = np.flatnonzero(hood >= 0)
+        named = named[np.lexsort((start[named], hood[named]))]  # sorted keys, as above
+        for longest, search in self.by_hood:
+            low_rank = np.searchsorted(self.first_days, start[named] - widen - longest, side="left")
+            lo, hi = search.ranges(hood[named], low_rank, high_rank[named])
+            searches.append((False, rows[named], lo, hi, search.positions))
+        for by_cell, owners, lo, hi, positions in searches:
+            counts = hi - lo
+            if not counts.any():
+                continue
+            done = np.cumsum(counts)
+            cuts = np.searchsorted(done, np.arange(_PAIR_BLOCK, int(done[-1]), _PAIR_BLOCK))
+            for part in np.split(np.arange(owners.size), np.unique(cuts) + 1):
+                if part.size == 0:
+                    continue
+                i, j = _expand(owners[part], lo[part], hi[part], positions)
+                found = self._close(i, j, by_cell)
+                if found is not None:
+                    yield found
+
+    def _close(self, i: np.ndarray, j: np.ndarray, by_cell: bool):
+        """Keep the pairs whose spans overlap, ``j`` before ``i``, and places close."""
+        others = self.others
+        a = i + self.offset
+        keep = (others.end[j] >= others.start[a] - 1) & (j < a)
+        if by_cell:
+            keep &= np.abs(others.lat[j] - others.lat[a]) <= self.degrees * (1 + 1e-9)
+        i, j, a = i[keep], j[keep], a[keep]
+        if i.size == 0:
+            return None
+        distance = haversine_km(others.lat[a], others.lon[a], others.lat[j], others.lon[j])
+        hood = (others.hood_code[j] == others.hood_code[a]) & (others.hood_code[a] >= 0)
+        # A pair within the radius is found by the cell search; the
+        # neighbourhood search adds the farther pairs only, so none is found twice.
+        keep = distance <= self.radius if by_cell else distance > self.radius
+        if not keep.any():
+            return None
+        return i[keep], j[keep], distance[keep], hood[keep]
+
+
+def _tie_rank(others: _Events) -> np.ndarray:
+    """Each event's place in (span bucket, first day, position) order.
+
+    Equal scores go to the event ranked first: the order the weekly
+    comparison matrices of earlier versions saw them in, kept so results
+    do not change.
+    """
+    length = others.end - others.start
+    bucket = np.searchsorted(np.array(_SPAN_BUCKETS), length, side="left")
+    rank = np.empty(len(length), dtype="int64")
+    rank[np.lexsort((np.arange(len(length)), others.start, bucket))] = np.arange(len(length))
+    return rank
 
 
 def find_duplicates(
@@ -402,7 +534,7 @@ def find_duplicates(
         else np.asarray(usable, dtype=bool).copy()
     )
     usable &= ~np.isnan(new.lat) & ~np.isnan(new.lon) & (new.start > missing_day)
-    # One index over the stored events followed by the file's rows: a row is
+    # One search over the stored events followed by the file's rows: a row is
     # compared with every stored event and with the file's earlier rows.
     if stored_frame is not None and not stored_frame.empty:
         stored = _Events(stored_frame, registry)
@@ -412,68 +544,91 @@ def find_duplicates(
         stored_ok = np.zeros(0, dtype=bool)
     offset = len(stored.ids)
     others = _concat(stored, new)
-    # Neighbourhoods and points as numbers shared by both (hood -1: none
-    # named): compared by number, and each distinct point's distances once.
+    # Neighbourhoods as numbers shared by both (-1: none named).
     codes, names = pd.factorize(others.hood)
     codes[np.isin(codes, np.flatnonzero(np.asarray(names, dtype=object) == ""))] = -1
     others.hood_code, new.hood_code = codes, codes[offset:]
-    points = np.stack([others.lat, others.lon], axis=1)
-    unique_points, point = np.unique(points, axis=0, return_inverse=True)
-    others.point_lat, others.point_lon = unique_points[:, 0], unique_points[:, 1]
-    others.point, new.point = point.reshape(-1), point.reshape(-1)[offset:]
-    index = _Index(others, np.concatenate([stored_ok, usable]))
-    rows = np.flatnonzero(usable)
-    length = new.end[rows] - new.start[rows]
-    blocks = new.start[rows] // _BLOCK_DAYS
-    buckets = np.searchsorted(np.array(_Index.BUCKETS), length)
-    # the rows of each (week, span bucket), in order of first appearance
-    group_of, _ = pd.factorize(pd.MultiIndex.from_arrays([blocks, buckets]))
-    order = np.argsort(group_of, kind="stable")
-    bounds = np.flatnonzero(np.diff(group_of[order])) + 1
+    rank = _tie_rank(others)
+    # Stored events by the looser rule; earlier rows of the file only as the
+    # stricter rule can pass (same day, both finer than a city, within
+    # FILE_MAX_KM), which most pairs of a large file fail.
+    nothing_stored, nothing_new = np.zeros(offset, dtype=bool), np.zeros(len(usable), dtype=bool)
+    strict = usable & new.day_precise & ~new.coarse
+    searches = [
+        (_Candidates(others, np.concatenate([stored_ok, nothing_new]), offset, MAX_KM), usable),
+        (
+            _Candidates(
+                others,
+                np.concatenate([nothing_stored, strict]),
+                offset,
+                FILE_MAX_KM,
+                neighbourhoods=False,
+                exact_day=True,
+            ),
+            strict,
+        ),
+    ]
     chosen: list[dict] = []
-    total = max(1, len(bounds) + 1)
-    starts, ends = new.start, new.end
-    for n, member_rows in enumerate(np.split(rows[order], bounds) if rows.size else []):
-        cols = index.candidates(int(starts[member_rows].min()), int(ends[member_rows].max()))
-        if cols.size == 0:
-            continue
-        step = max(1, _BLOCK // cols.size)
-        for first in range(0, member_rows.size, step):
-            found = _pairs(new, member_rows[first : first + step], others, cols, offset)
-            if found is not None:
-                kept = _best_per_row(found, threshold, offset)
+    for n, (candidates, searched) in enumerate(searches):
+        # Rows in order of (cell, first day): each search's keys then come
+        # nearly sorted, and binary search over sorted keys stays in cache
+        # (about 15 times faster than over keys in file order).
+        rows = np.flatnonzero(searched)
+        rows = rows[candidates.search_order(rows)]
+        for first in range(0, rows.size, _ROW_BLOCK):
+            for i, j, distance, hood in candidates.pairs(rows[first : first + _ROW_BLOCK]):
+                kept = _best_per_row(
+                    _score(new, i, others, j, distance, hood), threshold, offset, rank
+                )
                 if kept is not None:
                     chosen.append(kept)
-        if progress and n % 200 == 0:
-            progress(n / total)
+            if progress:
+                progress((n + min(1.0, (first + _ROW_BLOCK) / rows.size)) / len(searches))
     pairs = []
     if not chosen:
         return pairs
-    best = {key: np.concatenate([c[key] for c in chosen]) for key in chosen[0]}
-    for k in np.argsort(best["i"], kind="stable"):
-        i, j = int(best["i"][k]), int(best["j"][k])
-        kind = "stored" if j < offset else "file"
-        parts = tuple(best[name][k] for name in _PARTS)
+    # A row's candidates may span several expansions: keep its best of all.
+    best = _best_per_row(
+        {key: np.concatenate([c[key] for c in chosen]) for key in chosen[0]},
+        threshold,
+        offset,
+        rank,
+    )
+    # Python values, column by column: the pairs are built without numpy scalars.
+    order = np.argsort(best["i"], kind="stable")
+    best = {key: values[order] for key, values in best.items()}
+    from_file = best["j"] >= offset
+    other_lines = np.where(from_file, lines[np.where(from_file, best["j"] - offset, 0)], -1)
+    for i, j, file_pair, other_id, other_line, score, *parts in zip(
+        best["i"].tolist(),
+        best["j"].tolist(),
+        from_file.tolist(),
+        others.ids[best["j"]].tolist(),
+        other_lines.tolist(),
+        best["score"].tolist(),
+        *(best[name].tolist() for name in _PARTS),
+        strict=True,
+    ):
         pairs.append(
             DuplicatePair(
                 index=i,
                 line=int(lines[i]),
-                other_kind=kind,
-                other_id=str(others.ids[j]),
-                other_line=int(lines[j - offset]) if kind == "file" else None,
-                score=round(float(best["score"][k]), 3),
+                other_kind="file" if file_pair else "stored",
+                other_id=str(other_id),
+                other_line=int(other_line) if file_pair else None,
+                score=round(score, 3),
                 reasons=_reasons(parts, new, i, others, j),
             )
         )
     return pairs
 
 
-def _best_per_row(found: dict, threshold: float, offset: int) -> dict | None:
+def _best_per_row(found: dict, threshold: float, offset: int, rank: np.ndarray) -> dict | None:
     """Keep each row's best pair: the highest score, a stored event before a row on a tie.
 
     Pairs below ``threshold``, and pairs of two rows of the file failing the
     stricter rule (:func:`_file_pair_ok`), are dropped first; among equals the
-    first in ``found``'s order wins.
+    event of lowest ``rank`` wins.
     """
     score = found["score"]
     stored = found["j"] < offset
@@ -490,8 +645,9 @@ def _best_per_row(found: dict, threshold: float, offset: int) -> dict | None:
         return None
     positions = np.flatnonzero(keep)
     i = found["i"][positions]
-    rank = np.round(score[positions], 6)
-    order = np.lexsort((positions, ~stored[positions], -rank, i))
+    order = np.lexsort(
+        (rank[found["j"][positions]], ~stored[positions], -np.round(score[positions], 6), i)
+    )
     first = np.ones(order.size, dtype=bool)
     first[1:] = i[order][1:] != i[order][:-1]
     picked = positions[order[first]]
