@@ -220,3 +220,46 @@ def test_data_version_changes_with_uploads_and_undo(engine):
     assert before == (1, 0, 0)
     assert uploaded == (2, batch, 0)
     assert undone == (1, batch, 1)
+
+
+# --- the values the bulk insert binds ----------------------------------------
+
+
+def _awkward_events() -> pd.DataFrame:
+    """Values of every kind an upload's frame can hold, column by column."""
+    frame = make_events([f"v{n}" for n in range(8)])
+    frame["event_date"] = ["2015-03-01", None, "2015-3-2", "not a date", "2015-03-01T00:00",
+                           "", "2016-02-29", "2015-03-01"]  # fmt: skip
+    frame["date_start"] = pd.to_datetime(frame["date_start"])
+    frame["town"] = ["", "nan", "None", "<NA>", None, 12, 1.5, "Saddar"]
+    frame["target"] = pd.array(["a", None, "", "b", "nan", "c", "d", "e"], dtype="str")
+    frame["summary"] = None
+    frame["killed_min"] = ["3", None, 2, 2.0, "x", 0, float("nan"), 7]
+    frame["injured_max"] = pd.array([1, None, 2, None, 3, None, 4, None], dtype="Int64")
+    frame["latitude"] = ["24.9", None, 24.8, "x", 25, float("nan"), 24.7, 24.6]
+    frame["suicide"] = ["yes", "0", True, False, None, "maybe", "T", float("nan")]
+    frame["geo_matched_name"] = ["", "Saddar", None, 3, "nan", "x", "y", "z"]
+    frame["geo_score"] = [None, 0.5, 1, "0.25", None, None, None, None]
+    frame["notes"] = None
+    return frame
+
+
+@pytest.mark.parametrize("postgres", [False, True], ids=["sqlite", "postgres"])
+def test_bulk_insert_values_are_what_coerce_events_makes_them(postgres):
+    """The per-column fast path binds what schema.coerce_events would, columns with no value left out."""
+    frame = _awkward_events()
+    names, columns = store._event_columns_values(frame, 7, postgres)
+    expected = store._event_rows(frame, 7)  # built through schema.coerce_events
+    every = [c.name for c in store.events.columns]
+    assert "summary" not in names and "notes" not in names  # no value: NULL, not bound
+    assert set(every) - set(names) == {
+        name for name in every if all(row[name] is None for row in expected)
+    }
+    for name, values in zip(names, columns, strict=True):
+        want = [row[name] for row in expected]
+        if name in schema.DATE_COLUMNS and not postgres:
+            want = [None if day is None else day.isoformat() for day in want]
+        if name == "suicide" and not postgres:
+            want = [None if flag is None else int(flag) for flag in want]
+        assert values == want, name
+        assert [type(v) for v in values] == [type(v) for v in want], name

@@ -275,51 +275,97 @@ def _none(value):
     return value
 
 
+#: Text that :func:`schema.coerce_events` reads as missing in a contract column.
+_MISSING_TEXT = ("", "nan", "<NA>", "None")
+
+
+def _text_values(series: pd.Series, blanks: tuple[str, ...]) -> np.ndarray:
+    """Strings as :func:`schema.coerce_events` makes them (``blanks`` read as missing)."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        values = series.to_numpy(dtype=object, na_value=None, copy=True)
+    else:  # numbers or mixed values: written as text, as coerce_events writes them
+        values = series.astype("str").to_numpy(dtype=object, copy=True)
+        values[series.isna().to_numpy(dtype=bool)] = None
+    if blanks:
+        values[series.isin(blanks).to_numpy(dtype=bool)] = None
+    return values
+
+
+def _distinct_values(series: pd.Series, convert) -> np.ndarray:
+    """``convert`` applied to each distinct value once (files repeat days and flags)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[: len(uniques)] = convert(pd.Series(uniques, dtype=object))
+    table[-1] = None
+    return table[codes]
+
+
+def _driver_values(series: pd.Series, name: str, postgres: bool) -> np.ndarray:
+    """One column's values as the driver takes them, None for missing.
+
+    The same values :func:`schema.coerce_events` gives (tests compare the
+    two), worked out per column without copying the frame: dates as ISO
+    strings on SQLite and ``date`` objects on PostgreSQL, counts as ``int``,
+    booleans as 0/1 on SQLite.
+    """
+    if name in schema.DATE_COLUMNS:
+
+        def days(uniques):
+            parsed = pd.to_datetime(uniques, errors="coerce", format="ISO8601")
+            parsed = parsed.astype("datetime64[us]").to_numpy().astype("datetime64[D]")
+            out = parsed.astype(object) if postgres else np.datetime_as_string(parsed, unit="D")
+            out = out.astype(object)
+            out[np.isnat(parsed)] = None
+            return out
+
+        return _distinct_values(series, days)
+    if name in schema.COUNT_COLUMNS or name == "batch_id":
+        numbers = pd.to_numeric(series, errors="coerce").astype("Int64")
+        missing = numbers.isna().to_numpy()
+        values = np.array(numbers.to_numpy(dtype="int64", na_value=0).tolist(), dtype=object)
+        values[missing] = None
+        return values
+    if name in schema.FLOAT_COLUMNS:
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = numbers.astype(object)
+        values[np.isnan(numbers)] = None
+        return values
+    if name == "suicide":
+
+        def flags(uniques):
+            return [
+                None if flag is pd.NA else (bool(flag) if postgres else int(flag))
+                for flag in uniques.map(schema._to_bool)
+            ]
+
+        return _distinct_values(series, flags)
+    return _text_values(series, _MISSING_TEXT if name in schema.EVENT_COLUMNS else ())
+
+
 def _event_columns_values(
     frame: pd.DataFrame, batch_id: int | None, postgres: bool
 ) -> tuple[list[str], list[list]]:
     """Return the events table's column names and, for each, its plain Python values.
 
-    Built a column at a time (not value by value). Dates are ISO strings on
-    SQLite (as SQLAlchemy's ``Date`` stores them) and ``date`` objects on
-    PostgreSQL; booleans are 0/1 on SQLite.
+    Built a column at a time (not value by value). Columns with no value in
+    ``frame`` are left out: the INSERT (or COPY) then stores NULL without
+    binding a million Nones (about a third faster on SQLite for a file with
+    seven empty columns).
     """
-    typed = schema.coerce_events(frame)
-    names = [c.name for c in events.columns]
-    count = len(typed)
-    columns = []
-    for name in names:
+    names, columns = [], []
+    for column in events.columns:
+        name = column.name
         if name == "batch_id" and batch_id is not None:
-            columns.append([batch_id] * count)
+            values = [batch_id] * len(frame)
+        elif name not in frame:
             continue
-        if name not in typed:
-            columns.append([None] * count)
-            continue
-        series = typed[name]
-        missing = series.isna().to_numpy()
-        if name in schema.DATE_COLUMNS:
-            # one shared value per distinct day: files repeat days a lot
-            days, inverse = np.unique(
-                series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"),
-                return_inverse=True,
-            )
-            distinct = np.array(
-                [None if np.isnat(d) else (d.item() if postgres else str(d)) for d in days],
-                dtype=object,
-            )
-            values = distinct[inverse.reshape(-1)]
-        elif name in schema.COUNT_COLUMNS or name == "batch_id":
-            values = series.astype("float64").to_numpy().astype(object)
-            values[~missing] = [int(v) for v in values[~missing]]
-        elif name in schema.FLOAT_COLUMNS:
-            values = series.to_numpy(dtype="float64").astype(object)
-        elif name == "suicide":
-            values = series.astype(object).to_numpy(copy=True)
-            values[~missing] = [bool(v) if postgres else int(bool(v)) for v in values[~missing]]
         else:
-            values = series.to_numpy(dtype=object, copy=True)
-        values[missing] = None
-        columns.append(values.tolist())
+            found = _driver_values(frame[name], name, postgres)
+            if not any(value is not None for value in found):
+                continue
+            values = found.tolist()
+        names.append(name)
+        columns.append(values)
     return names, columns
 
 
@@ -461,7 +507,9 @@ def insert_events(
     else:
         names, columns = _event_columns_values(frame, batch_id, postgres)
         ids = columns[names.index("event_id")]
-        perpetrators = columns[names.index("perpetrators")]
+        perpetrators = (
+            columns[names.index("perpetrators")] if "perpetrators" in names else [None] * len(ids)
+        )
         bulk_insert(connection, events, names, list(zip(*columns, strict=True)))
         del columns
     if postgres:
@@ -473,29 +521,44 @@ def insert_events(
                 ),
                 {"ids": list(chunk)},
             )
-    links = []
-    parsed: dict[str, list] = {}
-    for event_id, text in zip(ids, perpetrators, strict=True):
-        if not text:
-            continue
-        found = parsed.get(text)
-        if found is None:
-            found = parsed[text] = schema.parse_perpetrators(text)
-        for perpetrator in found:
-            links.append((event_id, perpetrator))
-    if links:
-        group_ids = _group_ids(connection, {p.group for _, p in links})
+    event_ids, found = _group_links(ids, perpetrators)
+    if found:
+        group_ids = _group_ids(connection, {p.group for p in found})
         written = group_names_as_written or {}
+        no_names: dict[str, str] = {}
         bulk_insert(
             connection,
             event_groups,
             ["event_id", "group_id", "link", "name_as_written"],
             [
-                (event_id, group_ids[p.group], p.link, written.get(event_id, {}).get(p.group))
-                for event_id, p in links
+                (event_id, group_ids[p.group], p.link, written.get(event_id, no_names).get(p.group))
+                for event_id, p in zip(event_ids, found, strict=True)
             ],
         )
     return len(ids)
+
+
+def _group_links(ids: list, perpetrators: list) -> tuple[list, list]:
+    """Return ``(event ids, Perpetrator)`` lists: one item per group an event names.
+
+    Each distinct ``perpetrators`` text is parsed once; the links are spread
+    over the events with numpy, not built event by event.
+    """
+    codes, texts = pd.factorize(pd.Series(perpetrators, dtype=object), use_na_sentinel=True)
+    parsed = [schema.parse_perpetrators(text) if text else [] for text in texts]
+    if not any(parsed):
+        return [], []
+    counts = np.array([len(items) for items in parsed] + [0])  # the last: no text (code -1)
+    first = np.cumsum(counts) - counts
+    per_event = counts[codes]
+    event = np.repeat(np.arange(len(codes)), per_event)
+    within = np.arange(event.size) - np.repeat(np.cumsum(per_event) - per_event, per_event)
+    flat = np.empty(int(counts.sum()), dtype=object)
+    flat[:] = [item for items in parsed for item in items]
+    return (
+        np.asarray(ids, dtype=object)[event].tolist(),
+        flat[first[codes[event]] + within].tolist(),
+    )
 
 
 def _chunks(items: list, size: int):

@@ -693,10 +693,8 @@ def commit(
     # The rows are taken from the preview a slice at a time (see _store), not
     # copied whole first.
     positions = np.flatnonzero(keep)
-    written = preview.names_as_written
-    ids = preview.frame["event_id"].to_numpy(dtype=object)[positions].tolist()
-    names = {i: written[i] for i in ids if i in written}
-    del ids
+    # names as written, by event id: the store looks up the ids it inserts only
+    names = preview.names_as_written
     deadline = time.monotonic() + COMMIT_TIMEOUT_SECONDS
     while True:
         try:
