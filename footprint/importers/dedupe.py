@@ -88,7 +88,7 @@ _DAY = np.int64(86_400_000_000)  # microseconds
 _LINK = re.compile(r"\s*\((claimed|attributed|suspected)\)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DuplicatePair:
     """An uploaded row and the event it probably repeats.
 
@@ -351,22 +351,26 @@ def _reasons(parts, new: _Events, i: int, other: _Events, j: int) -> tuple[str, 
     return tuple(reasons)
 
 
+#: The arrays of an :class:`_Events`.
+_EVENT_ARRAYS = (
+    "start",
+    "end",
+    "lat",
+    "lon",
+    "hood",
+    "kmin",
+    "kmax",
+    "coarse",
+    "ids",
+    "day_precise",
+    "groups",
+    "group_code",
+)
+
+
 def _concat(first: _Events, second: _Events) -> _Events:
     joined = _Events.__new__(_Events)
-    for name in (
-        "start",
-        "end",
-        "lat",
-        "lon",
-        "hood",
-        "kmin",
-        "kmax",
-        "coarse",
-        "ids",
-        "day_precise",
-        "groups",
-        "group_code",
-    ):
+    for name in _EVENT_ARRAYS:
         setattr(joined, name, np.concatenate([getattr(first, name), getattr(second, name)]))
     return joined
 
@@ -544,6 +548,10 @@ def find_duplicates(
         stored_ok = np.zeros(0, dtype=bool)
     offset = len(stored.ids)
     others = _concat(stored, new)
+    # The file's rows are read from ``others`` from here on: views, not a second copy.
+    for name in _EVENT_ARRAYS:
+        setattr(new, name, getattr(others, name)[offset:])
+    del stored
     # Neighbourhoods as numbers shared by both (-1: none named).
     codes, names = pd.factorize(others.hood)
     codes[np.isin(codes, np.flatnonzero(np.asarray(names, dtype=object) == ""))] = -1
@@ -584,23 +592,26 @@ def find_duplicates(
                     chosen.append(kept)
             if progress:
                 progress((n + min(1.0, (first + _ROW_BLOCK) / rows.size)) / len(searches))
+    # The search structures go before the pairs are made, so the pairs reuse their memory.
+    del searches, candidates
     pairs = []
     if not chosen:
         return pairs
     # A row's candidates may span several expansions: keep its best of all.
-    best = _best_per_row(
-        {key: np.concatenate([c[key] for c in chosen]) for key in chosen[0]},
-        threshold,
-        offset,
-        rank,
-    )
+    found = {key: np.concatenate([c[key] for c in chosen]) for key in chosen[0]}
+    del chosen
+    best = _best_per_row(found, threshold, offset, rank)
+    del found
     # Python values, column by column: the pairs are built without numpy scalars.
     order = np.argsort(best["i"], kind="stable")
     best = {key: values[order] for key, values in best.items()}
     from_file = best["j"] >= offset
     other_lines = np.where(from_file, lines[np.where(from_file, best["j"] - offset, 0)], -1)
-    for i, j, file_pair, other_id, other_line, score, *parts in zip(
+    # Pairs share their reasons: a few thousand distinct tuples for half a million pairs.
+    shared_reasons: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for i, line, j, file_pair, other_id, other_line, score, *parts in zip(
         best["i"].tolist(),
+        lines[best["i"]].tolist(),
         best["j"].tolist(),
         from_file.tolist(),
         others.ids[best["j"]].tolist(),
@@ -609,15 +620,16 @@ def find_duplicates(
         *(best[name].tolist() for name in _PARTS),
         strict=True,
     ):
+        reasons = _reasons(parts, new, i, others, j)
         pairs.append(
             DuplicatePair(
                 index=i,
-                line=int(lines[i]),
+                line=int(line),
                 other_kind="file" if file_pair else "stored",
                 other_id=str(other_id),
                 other_line=int(other_line) if file_pair else None,
                 score=round(score, 3),
-                reasons=_reasons(parts, new, i, others, j),
+                reasons=shared_reasons.setdefault(reasons, reasons),
             )
         )
     return pairs

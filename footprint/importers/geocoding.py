@@ -36,7 +36,6 @@ names gets a warning.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -97,16 +96,6 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance of two points in km (scalar, without numpy's overhead)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
 def city_centres(geocoder) -> tuple[np.ndarray, np.ndarray]:
@@ -254,116 +243,128 @@ def place_rows(
     if progress:
         progress(0.1, "Looking for events stacked on a city centre")
 
-    # 2 and 3: geocode the refinable and the unplaced rows, each distinct text once
+    # 2 and 3: geocode the refinable and the unplaced rows, each distinct text once.
+    # Rows are handled a distinct query at a time, as arrays: a million-row
+    # file has a few thousand distinct place texts.
     given = {c: col[c].copy() for c in ("city", "province")}
+    given_named = {
+        c: _per_value(lambda v: _text(v) is not None, given[c]).astype(bool) for c in given
+    }
     need = np.flatnonzero(ok & ~has_point)
     refine = np.flatnonzero(on_centroid)
-    queries = {}
-    query_keys: dict[int, tuple] = {}
     asked = np.concatenate([need, refine])
     if asked.size:
         # each distinct combination of place columns once (files repeat places)
         codes, first = combine([col[c][asked] for c in _QUERY_COLUMNS])
-        answers = [_query({c: col[c][asked[k]] for c in _QUERY_COLUMNS}) for k in first]
-        keys = [_key(*answer) if answer[0] else None for answer in answers]
-        for i, code in zip(asked.tolist(), codes.tolist(), strict=True):
-            if keys[code] is not None:
-                queries[i] = answers[code]
-                query_keys[i] = keys[code]
-    results = _geocode_unique(geocoder, list(queries.values()))
+        queries = [_query({c: col[c][asked[k]] for c in _QUERY_COLUMNS}) for k in first]
+    else:
+        codes, queries = np.zeros(0, dtype=np.int64), []
+    answers = _Answers.of(geocoder, [query if query[0] else None for query in queries])
     if progress:
-        progress(0.6, f"Geocoded {len(results)} distinct place texts")
+        progress(0.6, f"Geocoded {answers.distinct} distinct place texts")
 
-    def put(i: int, result) -> None:
-        lat[i], lon[i] = float(result.latitude), float(result.longitude)
-        precision[i] = result.geo_precision
-        col["geo_matched_name"][i] = result.name
-        col["geo_matched_alias"][i] = result.matched_alias
-        num["geo_score"][i] = float(result.score) if result.score is not None else np.nan
+    def put(rows: np.ndarray, codes: np.ndarray, answers: _Answers) -> None:
+        """Move ``rows`` to ``answers`` (one per row, by number: ``codes``)."""
+        lat[rows], lon[rows] = answers.lat[codes], answers.lon[codes]
+        precision[rows] = answers.precision[codes]
+        col["geo_matched_name"][rows] = answers.name[codes]
+        col["geo_matched_alias"][rows] = answers.alias[codes]
+        num["geo_score"][rows] = answers.score[codes]
         for level in ("neighbourhood", "town", "district"):
-            value = getattr(result, level, None)
-            if value:
-                col[level][i] = value
+            named = answers.named[level][codes]
+            col[level][rows[named]] = answers.levels[level][codes[named]]
         for level in ("city", "province"):
-            value = getattr(result, level, None)
-            if value and not _text(given[level][i]):
-                col[level][i] = value
+            # the file's own city and province stay
+            named = answers.named[level][codes] & ~given_named[level][rows]
+            col[level][rows[named]] = answers.levels[level][codes[named]]
 
     location_column = columns.get("location_text", "location_text")
-    for i in need.tolist():
-        query = queries.get(i)
-        result = results.get(query_keys[i]) if query else None
-        if result is None or not result.resolved or result.latitude is None:
-            stats.not_found += 1
-            continue
-        put(int(i), result)
-        stats.geocoded += 1
-        if result.score is not None and result.score < LOW_SCORE:
-            problems.append(
-                Problem(
-                    int(lines[i]),
-                    location_column,
-                    query[0][:120],
-                    f"placed at {result.name} ({result.geo_precision}) with a low match score "
-                    f"({result.score:.0f}/100).",
-                    "Check the place; add coordinates or a clearer place name if it is wrong.",
-                    "warning",
-                )
+    need_codes = codes[: need.size]
+    found = answers.found[need_codes]
+    stats.not_found += int((~found).sum())
+    stats.geocoded += int(found.sum())
+    put(need[found], need_codes[found], answers)
+    low = found & (answers.score[need_codes] < LOW_SCORE)
+    for i, code in zip(need[low].tolist(), need_codes[low].tolist(), strict=True):
+        problems.append(
+            Problem(
+                int(lines[i]),
+                location_column,
+                queries[code][0][:120],
+                f"placed at {answers.name[code]} ({answers.precision[code]}) with a low match "
+                f"score ({answers.score[code]:.0f}/100).",
+                "Check the place; add coordinates or a clearer place name if it is wrong.",
+                "warning",
             )
+        )
     upgraded = np.zeros(len(frame), dtype=bool)
     notes = _objects(frame["notes"]) if "notes" in frame else None
 
-    def try_upgrade(i: int, field_name: str, query, result) -> bool:
-        if result is None or not result.resolved or result.latitude is None:
-            return False
-        if RANK.get(result.geo_precision, _CITY) >= _CITY:
-            return False
-        shift = _distance_km(lat[i], lon[i], result.latitude, result.longitude)
-        if shift > MAX_SHIFT_KM:
+    def upgrade(
+        rows: np.ndarray, codes: np.ndarray, answers: _Answers, field_name: str, texts: list
+    ) -> None:
+        """Move the ``rows`` whose answer (by ``codes``) is finer than a city and near."""
+        finer = answers.found[codes] & (answers.rank[codes] < _CITY)
+        rows, codes = rows[finer], codes[finer]
+        shift = haversine_km(lat[rows], lon[rows], answers.lat[codes], answers.lon[codes])
+        far = shift > MAX_SHIFT_KM
+        for i, code, km in zip(
+            rows[far].tolist(), codes[far].tolist(), shift[far].tolist(), strict=True
+        ):
             problems.append(
                 Problem(
                     int(lines[i]),
                     columns.get(field_name, field_name),
-                    query[0][:120],
-                    f"the place text matches {result.name}, {shift:.0f} km from the row's "
+                    texts[code][:120],
+                    f"the place text matches {answers.name[code]}, {km:.0f} km from the row's "
                     "city-centre point, so the point was kept.",
                     "Check the place text and the coordinates.",
                     "warning",
                 )
             )
-            return False
-        if np.isnan(num["original_latitude"][i]):
-            num["original_latitude"][i], num["original_longitude"][i] = lat[i], lon[i]
-        if col["original_geo_precision"][i] is None:
-            col["original_geo_precision"][i] = "city"
-        put(i, result)
-        upgraded[i] = True
-        stats.precision_upgraded += 1
-        stats.upgraded_from[field_name] = stats.upgraded_from.get(field_name, 0) + 1
+        rows, codes = rows[~far], codes[~far]
+        if not rows.size:
+            return
+        first_move = rows[np.isnan(num["original_latitude"][rows])]
+        num["original_latitude"][first_move] = lat[first_move]
+        num["original_longitude"][first_move] = lon[first_move]
+        original = col["original_geo_precision"]
+        unset = np.fromiter((v is None for v in original[rows]), dtype=bool, count=rows.size)
+        original[rows[unset]] = "city"
+        put(rows, codes, answers)
+        upgraded[rows] = True
+        stats.precision_upgraded += int(rows.size)
+        stats.upgraded_from[field_name] = stats.upgraded_from.get(field_name, 0) + int(rows.size)
         if notes is not None and field_name != "location_text":
-            evidence = f'place from {columns.get(field_name, field_name)}: "{result.matched_alias}"'
-            notes[i] = f"{notes[i]}; {evidence}" if _text(notes[i]) else evidence
-        return True
+            label = columns.get(field_name, field_name)
+            for i, code in zip(rows.tolist(), codes.tolist(), strict=True):
+                evidence = f'place from {label}: "{answers.alias[code]}"'
+                notes[i] = f"{notes[i]}; {evidence}" if _text(notes[i]) else evidence
 
-    for i in refine.tolist():
-        query = queries.get(i)
-        try_upgrade(i, "location_text", query, results.get(query_keys[i]) if query else None)
+    upgrade(refine, codes[need.size :], answers, "location_text", [q[0] for q in queries])
     # Rows still on a centre: the place is often named elsewhere than the
     # place column ("Korangi police station" as the target, "workers of
     # Landhi" in the summary). Each further text field is tried in turn.
+    city_text, province_text = (_per_value(_text, given[c]) for c in ("city", "province"))
+    province_text[given_named["city"]] = None  # the context is the city when there is one
     for field_name in UPGRADE_FIELDS:
         if field_name not in frame:
             continue
-        texts = _objects(frame[field_name])
-        left = [int(i) for i in refine if not upgraded[i] and _text(texts[i])]
-        if not left:
+        texts = _per_value(
+            lambda v: (_text(v) or "")[:MAX_UPGRADE_TEXT] or None, _objects(frame[field_name])
+        )
+        left = refine[~upgraded[refine] & texts[refine].astype(bool)]
+        if not left.size:
             continue
-        field_queries = {
-            i: (_text(texts[i])[:MAX_UPGRADE_TEXT], _context_of(col, given, i)) for i in left
-        }
-        field_results = _geocode_unique(geocoder, list(field_queries.values()))
-        for i, query in field_queries.items():
-            try_upgrade(i, field_name, query, field_results.get(_key(*query)))
+        field_codes, first = combine([texts[left], city_text[left], province_text[left]])
+        field_queries = [(texts[i], _context_of(col, given, i)) for i in left[first].tolist()]
+        upgrade(
+            left,
+            field_codes,
+            _Answers.of(geocoder, field_queries),
+            field_name,
+            [query[0] for query in field_queries],
+        )
     if notes is not None:
         col["notes"] = notes
     if progress:
@@ -375,6 +376,55 @@ def place_rows(
     for c, values in num.items():
         out[c] = values
     return out, problems, stats
+
+
+class _Answers:
+    """The geocoder's answer to each distinct query, field by field as arrays.
+
+    Indexed by query number; rows carry the number of their query, so a
+    field of every row is one fancy index (``answers.lat[codes]``).
+    """
+
+    def __init__(self, results: list, distinct: int | None = None):
+        #: How many distinct queries the geocoder answered.
+        self.distinct = len(results) if distinct is None else distinct
+        self.found = np.array(
+            [r is not None and r.resolved and r.latitude is not None for r in results], dtype=bool
+        )
+        kept = [r if ok else None for r, ok in zip(results, self.found, strict=True)]
+
+        def floats(get) -> np.ndarray:
+            return np.array(
+                [np.nan if r is None or get(r) is None else float(get(r)) for r in kept],
+                dtype="float64",
+            )
+
+        def texts(get) -> np.ndarray:
+            values = np.empty(len(kept), dtype=object)
+            values[:] = [None if r is None else get(r) for r in kept]
+            return values
+
+        self.lat = floats(lambda r: r.latitude)
+        self.lon = floats(lambda r: r.longitude)
+        self.score = floats(lambda r: r.score)
+        self.precision = texts(lambda r: r.geo_precision)
+        self.rank = np.array(
+            [_CITY if r is None else RANK.get(r.geo_precision, _CITY) for r in kept], dtype=np.int64
+        )
+        self.name = texts(lambda r: r.name)
+        self.alias = texts(lambda r: r.matched_alias)
+        self.levels = {level: texts(lambda r, k=level: getattr(r, k, None)) for level in _LEVELS}
+        self.named = {level: values.astype(bool) for level, values in self.levels.items()}
+
+    @classmethod
+    def of(cls, geocoder, queries: list) -> _Answers:
+        """Geocode ``queries`` (``(text, context)`` or None), each distinct one once."""
+        asked = [query for query in queries if query is not None]
+        results = _geocode_unique(geocoder, asked)
+        return cls(
+            [None if query is None else results.get(_key(*query)) for query in queries],
+            distinct=len(results),
+        )
 
 
 def _objects(series: pd.Series) -> np.ndarray:
