@@ -57,9 +57,11 @@ ODD_ROWS = {
     22: {"event_id": ""},
     23: {"event_id": ""},
     26: {"latitude": "", "longitude": "", "geo_precision": "", "location_text": "Orangi Town"},
+    28: {"event_date": "31/31/2015"},  # row 4's bad date again, in a later chunk
     30: {"event_id": "chunk-3"},  # the id of an earlier row
     31: {"perpetrators": "Made-up Front (suspected); Lashkar-e-Jhangvi (claimed)"},
     33: {"latitude": "124.9"},
+    34: {"event_date": "2015-05", "date_precision": "day"},  # as row 35, a chunk before it
     35: {"event_date": "2015-05", "date_precision": "day"},
     36: {"summary": "@@=x"},
     37: {"suicide": "perhaps"},

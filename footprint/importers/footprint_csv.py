@@ -46,6 +46,9 @@ from footprint.importers.base import (
 )
 from footprint.importers.checks import Problem, clean
 
+#: Distinct date cells kept read at most (a file of all-different dates
+#: would otherwise keep one entry per row).
+_DATES_KEPT = 200_000
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
@@ -59,6 +62,12 @@ class FootprintReader(Reader):
     #: Map a chunk a column at a time (:meth:`read_chunk`); False: row by row
     #: through :meth:`map_row`, which gives the same rows and problems.
     vectorised = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: ``{(event_date, date_precision, date_start, date_end) cells: (dates,
+        #: problems, columns reported)}``, kept across a file's chunks.
+        self._dates_read: dict[tuple, tuple] = {}
 
     def prepare(self, table) -> None:
         """Settle the day/month order of numeric dates from the column's unambiguous ones."""
@@ -212,12 +221,12 @@ class FootprintReader(Reader):
             return super().read_chunk(table, progress)
         header = table.header
         count = len(table.rows)
-        transposed = list(zip(*table.rows, strict=True))
-        raw = {}
-        for index, name in enumerate(header):
-            values = raw[name] = np.empty(count, dtype=object)
-            values[:] = transposed[index]
-        del transposed
+        # One 2-D object array filled by numpy, then a column at a time
+        # (about twice as fast as transposing the rows with zip).
+        cells = np.empty((count, len(header)), dtype=object)
+        cells[:] = table.rows
+        raw = {name: cells[:, index].copy() for index, name in enumerate(header)}
+        del cells
         lines = np.asarray(table.lines, dtype=np.int64)
 
         def missing_ids(rows: np.ndarray) -> list[str]:
@@ -348,21 +357,29 @@ class FootprintReader(Reader):
         codes, first = combine(written)
         outputs = {c: [] for c in ("event_date", "date_start", "date_end", "date_precision")}
         templates, contracts = [], []
-        for index in first:
-            row, problems = probe(
-                self,
-                {
-                    "event_date": written[0][index],
-                    "date_start": written[2][index],
-                    "date_end": written[3][index],
-                },
-            )
-            one = {c: record[c][index] for c in outputs}
-            self._dates(row, one)
-            for column in outputs:
-                outputs[column].append(one[column])
-            templates.append(problems)
-            contracts.append(row.reported)
+        # Read once per file, not per chunk: the chunks of a file share most dates.
+        read = self._dates_read
+        if len(read) > _DATES_KEPT:
+            read.clear()
+        for index in first.tolist():
+            key = tuple(values[index] for values in written)
+            found = read.get(key)
+            if found is None:
+                row, problems = probe(
+                    self,
+                    {
+                        "event_date": written[0][index],
+                        "date_start": written[2][index],
+                        "date_end": written[3][index],
+                    },
+                )
+                one = {c: record[c][index] for c in outputs}
+                self._dates(row, one)
+                found = read[key] = ([one[c] for c in outputs], problems, row.reported)
+            for column, value in zip(outputs, found[0], strict=True):
+                outputs[column].append(value)
+            templates.append(found[1])
+            contracts.append(found[2])
         emit_problems(self, templates, codes, lines, contracts, reported)
         for column, values in outputs.items():
             record[column] = spread(values, codes)
@@ -374,8 +391,10 @@ class FootprintReader(Reader):
             texts = pd.Series(uniques, dtype=object)
             plain = texts.str.fullmatch(r"-?\d{1,3}(\.\d+)?").fillna(False).to_numpy(dtype=bool)
             results = np.empty(len(uniques) + 1, dtype=object)
-            templates: list[list[Problem]] = [[] for _ in range(len(uniques) + 1)]
-            contracts: list[list[str]] = [[] for _ in range(len(uniques) + 1)]
+            # One shared empty list for the plain values (most of them): only
+            # the others' entries are replaced below, never appended to.
+            templates: list[list[Problem]] = [[]] * (len(uniques) + 1)
+            contracts: list[list[str]] = [[]] * (len(uniques) + 1)
             # Plain decimals are what float() reads them as; the rest go
             # through the per-row reading (decimal commas, problems).
             results[np.flatnonzero(plain)] = (

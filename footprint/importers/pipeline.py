@@ -515,10 +515,12 @@ def default_decisions(preview: Preview) -> dict[str, str]:
     twice would count it twice on the map; anything less certain, and every
     pair inside the file, is kept and reported for an analyst to review.
     """
-    return {
-        pair.key: "skip" if pair.other_kind == "stored" and pair.high else "keep"
-        for pair in preview.duplicates
-    }
+    return {pair.key: _default_decision(pair) for pair in preview.duplicates}
+
+
+def _default_decision(pair: dedupe.DuplicatePair) -> str:
+    """:func:`default_decisions`' choice for one pair."""
+    return "skip" if pair.other_kind == "stored" and pair.high else "keep"
 
 
 def bulk_decisions(
@@ -586,8 +588,12 @@ def plan(
 def _keep_mask(
     preview: Preview, decisions: dict[str, str] | None = None
 ) -> tuple[np.ndarray, list[tuple[str, str]], int]:
-    """Like :func:`plan`, with a boolean mask of the rows to insert instead of the rows."""
-    decisions = {**default_decisions(preview), **(decisions or {})}
+    """Like :func:`plan`, with a boolean mask of the rows to insert instead of the rows.
+
+    A pair ``decisions`` does not name gets :func:`default_decisions`' choice,
+    worked out for that pair (not a dict of every pair's default first).
+    """
+    decisions = decisions or {}
     for key, decision in decisions.items():
         if decision not in DECISIONS:
             raise ValueError(f"decision {decision!r} for {key} is not one of {DECISIONS}")
@@ -596,7 +602,9 @@ def _keep_mask(
     fate: dict[int, tuple[str, int | str | None]] = {}
     position_of_line: dict[int, int] | None = None
     for pair in preview.duplicates:
-        decision = decisions.get(pair.key, "keep")
+        decision = decisions.get(pair.key) if decisions else None
+        if decision is None:
+            decision = _default_decision(pair)
         if decision == "keep" or not valid[pair.index]:
             continue
         target: int | str | None
@@ -831,7 +839,7 @@ def summary(
     (rows upgraded per file column whose text placed them), probable_duplicates,
     duplicates, batch_id, already_uploaded, timings.
     """
-    decisions = {**default_decisions(preview), **(decisions or {})}
+    decisions = decisions or {}
     _, _, skipped = _keep_mask(preview, decisions)
     errors = preview.errors
     rejected_rows = int((~preview.valid).sum())
@@ -862,7 +870,7 @@ def summary(
                 "other_kind": pair.other_kind,
                 "score": pair.score,
                 "reasons": list(pair.reasons),
-                "decision": decisions.get(pair.key, "keep"),
+                "decision": decisions.get(pair.key) or _default_decision(pair),
             }
             for pair in preview.duplicates
         ],
