@@ -60,3 +60,75 @@ def test_an_import_releases_memory_after_each_large_stage(monkeypatch, tmp_path)
     assert len(calls) == 3  # after reading, geocoding and de-duplicating
     result = pipeline.commit(engine, preview, pipeline.default_decisions(preview), "tester")
     assert len(calls) == 4 and result.stored == 1
+
+
+ONE_ROW = (
+    b"event_id,event_date,date_precision,event_type,location_text,city,province,"
+    b"latitude,longitude,geo_precision,perpetrators,killed_min,killed_max,source_id,source_ref\n"
+    b"m-1,2010-01-05,day,attack,Saddar,Karachi,Sindh,24.8556,67.0283,neighbourhood,"
+    b"Lashkar-e-Jhangvi (claimed),1,1,test,memory test\n"
+)
+
+
+class _WatchingGeocoder:
+    """Notes whether the cyclic collector was running each time it is asked."""
+
+    def __init__(self):
+        self.collector_on: list[bool] = []
+
+    def geocode(self, text, context=None):
+        from geocode.result import GeocodeResult
+
+        self.collector_on.append(gc.isenabled())
+        return GeocodeResult(query=text)
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_an_import_runs_with_the_collector_paused_and_turns_it_back_on(
+    collector_on, monkeypatch, tmp_path
+):
+    from footprint.data import store
+
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    store.create_schema(engine)
+    geocoder = _WatchingGeocoder()
+    no_point = ONE_ROW.replace(b"24.8556,67.0283", b",")
+    preview = pipeline.prepare(no_point, "memory.csv", engine, geocoder=geocoder)
+    assert geocoder.collector_on == [False] and preview.placement.not_found == 1
+    assert gc.isenabled()
+
+    storing = []
+    insert_events = store.insert_events
+
+    def watched(*args, **kwargs):
+        storing.append(gc.isenabled())
+        return insert_events(*args, **kwargs)
+
+    monkeypatch.setattr(store, "insert_events", watched)
+    preview = pipeline.prepare(ONE_ROW, "memory.csv", engine, geocoder=None)
+    assert pipeline.commit(engine, preview, uploaded_by="tester").stored == 1
+    assert storing == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_stays_as_it_was_when_imports_nest_or_fail(collector_on):
+    with memory.collector_paused():
+        with memory.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer import is still running
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), memory.collector_paused():
+        raise RuntimeError("an import that fails")
+    assert gc.isenabled()
+    gc.disable()  # someone turned it off before: it stays off
+    with memory.collector_paused():
+        pass
+    assert not gc.isenabled()

@@ -195,3 +195,22 @@ def test_each_distinct_text_is_asked_once(placed):
     assert len(geocoder.asked) == len(set(geocoder.asked))
     # four rows name Korangi: one question with the file's city, one without
     assert [text for text, _ in geocoder.asked].count("Korangi") == 2
+
+
+@pytest.mark.parametrize("within_km", [0.05, 1.0])
+def test_the_nearest_city_search_finds_what_measuring_every_city_finds(within_km):
+    rng = np.random.default_rng(7)
+    c_lat = np.array([24.86, 30.187, 25.1, 24.861, 60.0, -33.9])
+    c_lon = np.array([67.01, 67.005, 62.33, 67.02, 30.0, 151.2])
+    # points scattered around each city, many just inside or outside the limit
+    around = rng.integers(0, c_lat.size, 20_000)
+    km = rng.uniform(0, 3 * within_km, around.size)
+    bearing = rng.uniform(0, 2 * np.pi, around.size)
+    lat = c_lat[around] + km / 111.2 * np.cos(bearing)
+    lon = c_lon[around] + km / (111.2 * np.cos(np.radians(c_lat[around]))) * np.sin(bearing)
+    every = geocoding.haversine_km(lat[:, None], lon[:, None], c_lat[None, :], c_lon[None, :])
+    expected = every.min(axis=1)
+    expected[expected > within_km] = np.inf
+    found = geocoding._nearest_centre_km(lat, lon, c_lat, c_lon, within_km)
+    np.testing.assert_array_equal(found, expected)
+    assert np.isfinite(found).sum() > 1_000 and np.isinf(found).sum() > 1_000

@@ -362,7 +362,8 @@ def _event_columns_values(
             continue
         else:
             values = _driver_values(frame[name], name, postgres).tolist()
-            if values.count(None) == len(values):  # list.count runs in C
+            # all None? (list.count runs in C; most columns stop at their first value)
+            if values and values[0] is None and values.count(None) == len(values):
                 continue
         names.append(name)
         columns.append(values)

@@ -54,8 +54,6 @@ EXACT_KM = 0.05
 STACK_MIN_ROWS = 5
 #: A refined place further than this from the given point is not trusted (km).
 MAX_SHIFT_KM = 60.0
-#: Rows compared with the city centres at a time (bounds the distance matrices).
-_NEAREST_ROWS = 50_000
 #: Geocoder scores below this get a warning (0-100).
 LOW_SCORE = 70.0
 
@@ -96,6 +94,29 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _nearest_centre_km(lat, lon, c_lat, c_lon, within_km: float) -> np.ndarray:
+    """Each point's distance to its nearest city point, where that is at most ``within_km``.
+
+    Points farther than ``within_km`` from every city get ``inf``. Only the
+    points in a band of latitude around each city are measured (points sorted
+    by latitude once, each band found by binary search): a million points by
+    fifty cities would otherwise be fifty million distances.
+    """
+    nearest = np.full(lat.size, np.inf)
+    order = np.argsort(lat, kind="stable")
+    by_lat = lat[order]
+    # a degree of latitude is at least 110.5 km; the band is a little wider than needed
+    band = within_km / 110.0
+    low = np.searchsorted(by_lat, c_lat - band, side="left")
+    high = np.searchsorted(by_lat, c_lat + band, side="right")
+    for city in np.flatnonzero(high > low):
+        rows = order[low[city] : high[city]]
+        km = haversine_km(lat[rows], lon[rows], c_lat[city], c_lon[city])
+        nearest[rows] = np.minimum(nearest[rows], km)
+    nearest[nearest > within_km] = np.inf
+    return nearest
 
 
 def city_centres(geocoder) -> tuple[np.ndarray, np.ndarray]:
@@ -206,36 +227,25 @@ def place_rows(
     c_lat, c_lon = city_centres(geocoder)
     if c_lat.size and has_point.any():
         idx = np.flatnonzero(has_point)
-        nearest = np.full(idx.size, np.inf)
-        # In blocks of rows as well as of cities: a million rows by 64 cities
-        # at once would be several matrices of half a gigabyte each.
-        for row_start in range(0, idx.size, _NEAREST_ROWS):
-            block = idx[row_start : row_start + _NEAREST_ROWS]
-            for start in range(0, c_lat.size, 64):
-                d = haversine_km(
-                    lat[block, None],
-                    lon[block, None],
-                    c_lat[None, start : start + 64],
-                    c_lon[None, start : start + 64],
-                )
-                nearest[row_start : row_start + block.size] = np.minimum(
-                    nearest[row_start : row_start + block.size], d.min(axis=1)
-                )
+        nearest = _nearest_centre_km(lat[idx], lon[idx], c_lat, c_lon, CITY_CENTRE_KM)
         limit = np.where(rank[idx] <= RANK["neighbourhood"], EXACT_KM, CITY_CENTRE_KM)
         eligible = (rank[idx] <= RANK["town"]) | (rank[idx] == _CITY)
         on_centroid[idx[(nearest <= limit) & eligible]] = True
     stackable = has_point & ((rank <= RANK["town"]) | (rank == _CITY))
     if stackable.any():
-        points = pd.DataFrame({"lat": np.round(lat, 4), "lon": np.round(lon, 4)})
-        sizes = points[stackable].groupby(["lat", "lon"]).size()
+        rows = np.flatnonzero(stackable)
+        points = pd.DataFrame({"lat": np.round(lat[rows], 4), "lon": np.round(lon[rows], 4)})
+        grouped = points.groupby(["lat", "lon"])
+        sizes = grouped.size()
         big = sizes[sizes >= STACK_MIN_ROWS]
         if not big.empty:
             stats.stacks = [
                 (float(a), float(b), int(n))
                 for (a, b), n in big.sort_values(ascending=False).items()
             ]
-            keys = pd.MultiIndex.from_frame(points)
-            on_centroid |= stackable & keys.isin(big.index)
+            # each row's point by its group's number (groups in the order of ``sizes``)
+            in_stack = (sizes.to_numpy() >= STACK_MIN_ROWS)[grouped.ngroup().to_numpy()]
+            on_centroid[rows[in_stack]] = True
     stats.on_centroid = int(on_centroid.sum())
     relabel = on_centroid & (rank < _CITY)
     col["original_geo_precision"][relabel] = precision[relabel]

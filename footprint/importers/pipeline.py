@@ -247,6 +247,7 @@ def _step(progress: Progress | None, low: float, high: float) -> Callable[[float
     return report
 
 
+@memory.collector_paused()
 def prepare(
     data: bytes,
     file_name: str,
@@ -643,6 +644,7 @@ def _keep_mask(
     return keep, merges, len(dropped)
 
 
+@memory.collector_paused()
 def commit(
     engine: Engine,
     preview: Preview,
