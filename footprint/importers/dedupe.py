@@ -335,7 +335,7 @@ def _group_scores(new: _Events, i: np.ndarray, other: _Events, j: np.ndarray) ->
     return scores[inverse.reshape(-1)]
 
 
-def _reasons(parts, new: _Events, i: int, other: _Events, j: int) -> tuple[str, ...]:
+def _reasons(parts, groups_i, groups_j) -> tuple[str, ...]:
     same_day, distance, same_hood, coarse, casualties, known, groups = parts
     reasons = ["same day" if same_day else "dates overlap within their precision"]
     if distance <= MAX_KM:
@@ -345,7 +345,7 @@ def _reasons(parts, new: _Events, i: int, other: _Events, j: int) -> tuple[str, 
     if known:
         reasons.append("similar casualties" if casualties >= 0.75 else "different casualties")
     if groups == 1.0:
-        reasons.append("a group in common: " + ", ".join(sorted(new.groups[i] & other.groups[j])))
+        reasons.append("a group in common: " + ", ".join(sorted(groups_i & groups_j)))
     elif groups == 0.0:
         reasons.append("different groups")
     return tuple(reasons)
@@ -607,20 +607,25 @@ def find_duplicates(
     best = {key: values[order] for key, values in best.items()}
     from_file = best["j"] >= offset
     other_lines = np.where(from_file, lines[np.where(from_file, best["j"] - offset, 0)], -1)
+    other_ids = others.ids[best["j"]]
+    groups_i, groups_j = others.groups[best["i"] + offset], others.groups[best["j"]]
+    # The event arrays go too (``new``'s are views of ``others``'): the pairs reuse their memory.
+    del others, new, rank, codes
     # Pairs share their reasons: a few thousand distinct tuples for half a million pairs.
     shared_reasons: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for i, line, j, file_pair, other_id, other_line, score, *parts in zip(
+    for i, line, file_pair, other_id, other_line, score, group_i, group_j, *parts in zip(
         best["i"].tolist(),
         lines[best["i"]].tolist(),
-        best["j"].tolist(),
         from_file.tolist(),
-        others.ids[best["j"]].tolist(),
+        other_ids.tolist(),
         other_lines.tolist(),
         best["score"].tolist(),
+        groups_i.tolist(),
+        groups_j.tolist(),
         *(best[name].tolist() for name in _PARTS),
         strict=True,
     ):
-        reasons = _reasons(parts, new, i, others, j)
+        reasons = _reasons(parts, group_i, group_j)
         pairs.append(
             DuplicatePair(
                 index=i,
