@@ -22,7 +22,7 @@ groups       0.20    a group in common (0 when both name groups and share none)
 
 A pair scoring at least :data:`PROBABLE` is a probable duplicate; at least
 :data:`HIGH` a likely one. Two rows of the same file must pass a stricter rule
-(:func:`_file_pair_ok`): a score of at least :data:`FILE_PROBABLE`, the same
+(in :func:`_best_per_row`): a score of at least :data:`FILE_PROBABLE`, the same
 day, both placed finer than a city within :data:`FILE_MAX_KM`, similar or
 unknown casualties and no conflicting groups. Sources list each event once, so
 nearby rows of one file are mostly distinct events (UCDP GED for Pakistan:
@@ -66,19 +66,6 @@ HIGH = 0.8
 FILE_PROBABLE = 0.8
 #: ... and placed this close (km), both finer than a city.
 FILE_MAX_KM = 0.5
-
-
-def _file_pair_ok(parts, score: float) -> bool:
-    """The stricter rule for a pair inside one file (see :data:`FILE_PROBABLE`)."""
-    same_day, distance, _hood, coarse, casualties, known, groups = parts
-    return bool(
-        score >= FILE_PROBABLE
-        and same_day
-        and not coarse
-        and distance <= FILE_MAX_KM
-        and (not known or casualties >= 0.75)
-        and groups != 0.0
-    )
 
 
 WEIGHTS = {"date": 0.3, "place": 0.3, "casualties": 0.2, "groups": 0.2}
@@ -644,7 +631,7 @@ def _best_per_row(found: dict, threshold: float, offset: int, rank: np.ndarray) 
     """Keep each row's best pair: the highest score, a stored event before a row on a tie.
 
     Pairs below ``threshold``, and pairs of two rows of the file failing the
-    stricter rule (:func:`_file_pair_ok`), are dropped first; among equals the
+    stricter rule (see the module docstring), are dropped first; among equals the
     event of lowest ``rank`` wins.
     """
     score = found["score"]
