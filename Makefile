@@ -40,6 +40,7 @@ bench: data
 	$(PY) benchmarks/geocoder.py
 	$(PY) benchmarks/filters.py
 	$(PY) benchmarks/imports.py
+	$(PY) benchmarks/upload_page.py
 	$(PY) benchmarks/extraction.py
 	$(PY) benchmarks/scale.py $(SCALE_ARGS)
 

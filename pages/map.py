@@ -20,7 +20,7 @@ if "events_index" not in st.session_state:
     st.rerun()
 
 from footprint.data import hexbins, query
-from footprint.views import basemap, cards, mapview, palette
+from footprint.views import basemap, cards, mapview
 from footprint.views.markdown import escape_markdown
 
 index = st.session_state["events_index"]  # the query layer's shared DuckDB copy
@@ -51,17 +51,7 @@ def filter_sql() -> tuple[str, list]:
 def cached_aggregate(data_version: tuple, filter_state, preset: str):
     """Hexagons, places, largest attacks and group colours of a filter (SQL, cached)."""
     where, params = filter_sql()
-    cursor = index.cursor()
-    resolution = hexbins.fitting_resolution(
-        cursor, where, params, mapview.VIEW_PRESETS[preset].h3_resolution
-    )
-    return (
-        resolution,
-        hexbins.hexagons(cursor, where, params, resolution),
-        hexbins.area_markers(cursor, where, params),
-        hexbins.largest_events(cursor, where, params, mapview.LARGEST_ATTACKS),
-        palette.frequent_group_colours(hexbins.group_counts(cursor, where, params)),
-    )
+    return mapview.aggregate_parts(index.cursor(), where, params, preset)
 
 
 def filtered_events(limit: int):

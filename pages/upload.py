@@ -107,10 +107,9 @@ format_choice = st.selectbox(
 if uploaded is None:
     st.stop()
 
-data = uploaded.getvalue()
 chosen_mapping = st.session_state.get("upload_mapping")
-preview_key = (
-    pipeline.sha256_of(data),
+preview_key = (  # the upload's own id: hashing a 200 MB file again on every rerun costs 0.5 s
+    uploaded.file_id,
     uploaded.name,
     format_choice,
     chosen_mapping.name if chosen_mapping else None,
@@ -123,7 +122,7 @@ if st.session_state.get("upload_preview_key") != preview_key:
     bar = st.progress(0.0, text="Reading the file…")
     try:
         preview = pipeline.prepare(
-            data,
+            uploaded.getvalue(),
             uploaded.name,
             engine,
             format=format_choice,
@@ -257,10 +256,21 @@ if preview.placement.upgraded_from:
 if preview.problems:
     st.subheader("Problems")
     st.caption("Errors keep a row out; warnings do not. Rows are the file's line numbers.")
-    st.dataframe(preview.report(), key="upload_report", hide_index=True, height=300)
+    many = len(preview.problems) > pipeline.PREVIEW_PROBLEMS_SHOWN
+    if many:
+        st.caption(
+            f"The first {pipeline.PREVIEW_PROBLEMS_SHOWN:,} of {len(preview.problems):,} "
+            "problems; the report below lists them all."
+        )
+    st.dataframe(
+        preview.report(limit=pipeline.PREVIEW_PROBLEMS_SHOWN),
+        key="upload_report",
+        hide_index=True,
+        height=300,
+    )
     st.download_button(
         "Download the problem report (CSV)",
-        preview.report_csv(),
+        preview.report_csv if many else preview.report_csv(),  # a large one made on click
         file_name=f"{Path(uploaded.name).stem}-problems.csv",
         mime="text/csv",
         key="upload_report_download",
@@ -268,14 +278,27 @@ if preview.problems:
         on_click="ignore",
     )
 
-events = preview.events()
 st.subheader("The rows to store")
-st.pydeck_chart(
-    mapview.build_deck(events, "both", height=420),
-    key="upload_map",
-    height=420,
-    alt="Map of the uploaded rows",
-)
+if valid > mapview.AGGREGATE_THRESHOLD:
+    # A large file is drawn as the map page draws a large store: hexagons,
+    # cities and provinces, the largest attacks; the browser never gets every row.
+    if not preview.index_ready:
+        with st.spinner(f"Drawing the map of {valid:,} rows…"):
+            preview.events_index()
+    resolution, hexes, areas, largest, colours = mapview.aggregate_parts(
+        preview.events_index().cursor(), "TRUE", [], "both"
+    )
+    deck = mapview.build_aggregate_deck(
+        hexes, areas, largest, colours, "both", resolution=resolution, height=420
+    )
+    st.caption(
+        f"{valid:,} rows, more than the {mapview.AGGREGATE_THRESHOLD:,} drawn one by one: "
+        "hexagons count the rows placed more finely than a city, circles the rows known only "
+        f"to a city or a province, and the {len(largest):,} deadliest are drawn alone."
+    )
+else:
+    deck = mapview.build_deck(preview.events(), "both", height=420)
+st.pydeck_chart(deck, key="upload_map", height=420, alt="Map of the uploaded rows")
 shown_columns = [
     "event_id",
     "event_date",
@@ -298,6 +321,12 @@ shown_columns = [
     "injured_max",
     "source_ref",
 ]
+events = preview.events(limit=pipeline.PREVIEW_ROWS_SHOWN)
+if valid > len(events):
+    st.caption(
+        f"The first {len(events):,} of the {valid:,} rows without errors; all of them are "
+        "stored on confirming."
+    )
 st.dataframe(events[shown_columns], key="upload_rows", hide_index=True, height=320)
 
 decisions = {}
@@ -326,8 +355,13 @@ if preview.duplicates:
         key="upload_bulk_keep_file",
         disabled=not has_file,
     )
-    table = preview.duplicate_table()
+    table = preview.duplicate_table(limit=pipeline.PREVIEW_DUPLICATES_SHOWN)
     defaults = pipeline.bulk_decisions(preview, skip_at, keep_file)
+    if len(preview.duplicates) > len(table):
+        st.caption(
+            f"The table lists the first {len(table):,} of {len(preview.duplicates):,} pairs; "
+            "the two choices above decide the others."
+        )
     table.insert(0, "decision", [defaults[key] for key in table["key"]])
     edited = st.data_editor(
         table,
@@ -342,16 +376,16 @@ if preview.duplicates:
             **pipeline.DUPLICATE_TABLE_LABELS,
         },
     )
-    decisions = dict(zip(edited["key"], edited["decision"], strict=True))
+    decisions = {**defaults, **dict(zip(edited["key"], edited["decision"], strict=True))}
 
-rows, merges, skipped = pipeline.plan(preview, decisions)
+to_store, merges, skipped = pipeline.plan_counts(preview, decisions)
 st.write(
-    f"Confirming stores **{len(rows):,}** events"
-    + (f", merges {len(merges):,} into existing events" if merges else "")
-    + (f", skips {skipped - len(merges):,} duplicates" if skipped - len(merges) else "")
+    f"Confirming stores **{to_store:,}** events"
+    + (f", merges {merges:,} into existing events" if merges else "")
+    + (f", skips {skipped - merges:,} duplicates" if skipped - merges else "")
     + f" and leaves out {preview.rows_read - valid:,} rows with errors, as one batch."
 )
-blocked = bool(preview.already_uploaded) or (rows.empty and not merges)
+blocked = bool(preview.already_uploaded) or (to_store == 0 and not merges)
 if st.button("Confirm and store", key="upload_confirm", type="primary", disabled=blocked):
     bar = st.progress(0.0, text="Storing…")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -604,6 +605,9 @@ def test_bulk_decisions_skip_above_a_score_and_keep_within_the_file():
             _pair(5, "file", 0.9),
         ]
 
+        def pair_arrays(self):
+            return pipeline.PairArrays.of(self.duplicates)
+
     preview = FakePreview()
     keys = [p.key for p in preview.duplicates]
     default = pipeline.bulk_decisions(preview)
@@ -616,3 +620,93 @@ def test_bulk_decisions_skip_above_a_score_and_keep_within_the_file():
         "line", "score", "reasons", "new_date", "new_place", "new_killed", "new_groups", "other",
         "other_date", "other_place", "other_killed", "other_groups",
     }  # fmt: skip
+
+
+def _reference_keep_mask(preview, decisions):
+    """The rule of ``pipeline._keep_mask`` pair by pair, as it was written before it used arrays."""
+    valid, frame = preview.valid, preview.frame
+    fate = {}
+    position_of_line = {line: n for n, line in enumerate(frame["_line"])}
+    for pair in preview.duplicates:
+        decision = decisions.get(pair.key) or pipeline._default_decision(pair)
+        if decision == "keep" or not valid[pair.index]:
+            continue
+        target = position_of_line[pair.other_line] if pair.other_kind == "file" else pair.other_id
+        fate[pair.index] = (decision, target)
+    merges, dropped = [], set()
+    for index, (decision, target) in fate.items():
+        if decision == "skip":
+            dropped.add(index)
+            continue
+        seen = {index}
+        while isinstance(target, int) and target in fate and fate[target][0] == "merge":
+            if target in seen:
+                break
+            seen.add(target)
+            target = fate[target][1]
+        if isinstance(target, int) and (
+            not valid[target] or fate.get(target, ("keep",))[0] == "skip"
+        ):
+            continue
+        event_id = target if isinstance(target, str) else frame["event_id"].iloc[target]
+        merges.append((event_id, frame["source_ref"].iloc[index]))
+        dropped.add(index)
+    keep = valid.copy()
+    keep[list(dropped)] = False
+    return keep, merges, len(dropped)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_rows_to_store_follow_the_pair_by_pair_rule(seed):
+    rng = np.random.default_rng(seed)
+    rows = 60
+    frame = pd.DataFrame(
+        {
+            "_line": np.arange(2, rows + 2),
+            "event_id": [f"e{n}" for n in range(rows)],
+            "source_ref": [f"f.csv:{n + 2}" for n in range(rows)],
+        }
+    )
+    pairs = []
+    for index in rng.choice(np.arange(1, rows), size=35, replace=False).tolist():
+        if rng.random() < 0.5:  # an earlier row of the file: merges may chain
+            other = int(rng.integers(0, index))
+            pairs.append(
+                dedupe.DuplicatePair(
+                    index, index + 2, "file", f"e{other}", other + 2, float(rng.random()), ()
+                )
+            )
+        else:
+            pairs.append(
+                dedupe.DuplicatePair(
+                    index, index + 2, "stored", f"s{index}", None, float(rng.random()), ()
+                )
+            )
+    valid = rng.random(rows) > 0.15
+
+    class FakePreview:
+        duplicates = pairs
+
+        def pair_arrays(self):
+            return pipeline.PairArrays.of(self.duplicates)
+
+    preview = FakePreview()
+    preview.valid, preview.frame = valid, frame
+    choices = np.array([None, "keep", "skip", "merge"], dtype=object)
+    for decisions in (
+        {},
+        {p.key: choices[rng.integers(0, 4)] for p in pairs},
+        {p.key: "merge" for p in pairs},
+        pipeline.bulk_decisions(preview, skip_stored_at=float(rng.random())),
+    ):
+        decisions = {k: v for k, v in decisions.items() if v is not None}
+        keep, merges, dropped = pipeline._keep_mask(preview, decisions)
+        expected = _reference_keep_mask(preview, decisions)
+        assert keep.tolist() == expected[0].tolist()
+        assert merges == expected[1]
+        assert dropped == expected[2]
+        assert pipeline.plan_counts(preview, decisions) == (
+            int(expected[0].sum()),
+            len(expected[1]),
+            expected[2],
+        )

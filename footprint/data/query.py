@@ -148,6 +148,61 @@ class EventsIndex:
             index.compact()
         return index
 
+    @classmethod
+    def from_events(cls, frame: pd.DataFrame) -> EventsIndex:
+        """Return an index of events that are not stored: an upload's rows before it is confirmed.
+
+        The upload page asks it the same questions as the store's copy (the
+        aggregated map, a page of rows), so a preview of a million rows is
+        drawn and listed without sending them all to the browser.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            A typed events frame (``schema.coerce_events``, as
+            ``Preview.events`` returns it); missing contract or provenance
+            columns are left empty. Groups come from ``perpetrators``.
+        """
+        arrow_schema = pa.schema([(c, _arrow_type(c, "postgresql")) for c in STORE_COLUMNS])
+        empty = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+        table = pa.Table.from_pandas(
+            pd.DataFrame({c: frame[c] if c in frame.columns else empty for c in STORE_COLUMNS}),
+            schema=arrow_schema,
+            preserve_index=False,
+        )
+        ids, names, links = store.group_links(
+            frame["event_id"].tolist(),
+            frame["perpetrators"].tolist() if "perpetrators" in frame else [None] * len(frame),
+        )
+        index = cls()
+        with index._lock:
+            con = index._connection
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for start in range(0, max(table.num_rows, 1), READ_CHUNK_ROWS):
+                    index._insert_events(table.slice(start, READ_CHUNK_ROWS))
+                index._insert_links(
+                    pa.table(
+                        {"event_id": ids, "group_name": names, "link": links},
+                        schema=pa.schema(
+                            [
+                                ("event_id", pa.string()),
+                                ("group_name", pa.string()),
+                                ("link", pa.string()),
+                            ]
+                        ),
+                    ),
+                    0,
+                )
+                index._set_main_groups(0)
+                index._order_ids()
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        index.compact()
+        return index
+
     def refresh(self, engine: sa.Engine) -> bool:
         """Bring the copy up to date with ``store.data_version``; read only what changed.
 
@@ -309,72 +364,15 @@ class EventsIndex:
         """
         con = self._connection
         first_idx = self._next_idx
-        link_rank = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.LINKS))
         links_reader = _LinksReader(connection, where)
-        casts = ", ".join(f'CAST(s."{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
-        precision_case = " ".join(
-            f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.GEO_PRECISIONS)
-        )
-        search_text = _SEARCH_TEXT_SQL.format(alias="s.")
         try:
             for chunk in _arrow_chunks(connection, where):
-                if isinstance(chunk, pa.RecordBatch):
-                    chunk = pa.Table.from_batches([chunk])
-                first = self._next_idx
-                self._next_idx += chunk.num_rows
-                chunk = chunk.append_column(
-                    "_idx", pa.array(np.arange(first, self._next_idx, dtype="int32"))
-                )
-                con.register("stage_chunk", chunk)
-                self._add_cells("stage_chunk")
-                con.execute(
-                    f"""
-                    INSERT INTO events
-                    SELECT s._idx, {casts},
-                        s.source_ref,
-                        coalesce(CAST(s.date_start AS DATE), CAST(s.event_date AS DATE)),
-                        coalesce(CAST(s.date_end AS DATE), CAST(s.date_start AS DATE),
-                                 CAST(s.event_date AS DATE)),
-                        NULL, NULL,
-                        CASE s.geo_precision {precision_case} ELSE NULL END,
-                        CAST(coalesce(s.killed_min, s.killed_max, 0) AS INTEGER),
-                        NULL,
-                        {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
-                        {search_text}
-                    FROM stage_chunk s
-                    LEFT JOIN cells c
-                      ON CAST(s.latitude AS DOUBLE) = c.latitude
-                     AND CAST(s.longitude AS DOUBLE) = c.longitude
-                    """
-                )
-                con.unregister("stage_chunk")
+                self._insert_events(chunk)
             # Group links from the store's table, never by parsing the text.
-            links = links_reader.table()
-            if links is not None:
-                con.register("links_chunk", links)
-                con.execute(
-                    f"""
-                    INSERT INTO links
-                    SELECT e.idx, l.group_name, l.link, CASE l.link {link_rank} END
-                    FROM links_chunk l JOIN events e ON e.event_id = l.event_id
-                    WHERE e.idx >= {int(first_idx)}
-                    """
-                )
-                con.unregister("links_chunk")
+            self._insert_links(links_reader.table(), first_idx)
         finally:
             links_reader.close()
-        # Each event's main group: its strongest link, then the group's name.
-        con.execute(
-            f"""
-            UPDATE events SET main_group = m.group_name, main_link = m.link
-            FROM (
-                SELECT idx, arg_min(group_name, (link_rank, group_name)) AS group_name,
-                       arg_min(link, (link_rank, group_name)) AS link
-                FROM links WHERE idx >= {int(first_idx)} GROUP BY idx
-            ) m
-            WHERE events.idx = m.idx
-            """
-        )
+        self._set_main_groups(first_idx)
         touched = set()
         sources = _read_sources(connection, batches, include_unbatched=full)
         if len(sources):
@@ -390,6 +388,80 @@ class EventsIndex:
             con.unregister("sources_chunk")
             touched |= set(sources["event_id"])
         return touched
+
+    def _insert_events(self, chunk: pa.Table | pa.RecordBatch) -> None:
+        """Append one chunk of events (:data:`STORE_COLUMNS`) with their derived columns."""
+        con = self._connection
+        if isinstance(chunk, pa.RecordBatch):
+            chunk = pa.Table.from_batches([chunk])
+        first = self._next_idx
+        self._next_idx += chunk.num_rows
+        chunk = chunk.append_column(
+            "_idx", pa.array(np.arange(first, self._next_idx, dtype="int32"))
+        )
+        casts = ", ".join(f'CAST(s."{c}" AS {_sql_type(c)})' for c in STORE_COLUMNS)
+        precision_case = " ".join(
+            f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.GEO_PRECISIONS)
+        )
+        search_text = _SEARCH_TEXT_SQL.format(alias="s.")
+        con.register("stage_chunk", chunk)
+        try:
+            self._add_cells("stage_chunk")
+            con.execute(
+                f"""
+                INSERT INTO events
+                SELECT s._idx, {casts},
+                    s.source_ref,
+                    coalesce(CAST(s.date_start AS DATE), CAST(s.event_date AS DATE)),
+                    coalesce(CAST(s.date_end AS DATE), CAST(s.date_start AS DATE),
+                             CAST(s.event_date AS DATE)),
+                    NULL, NULL,
+                    CASE s.geo_precision {precision_case} ELSE NULL END,
+                    CAST(coalesce(s.killed_min, s.killed_max, 0) AS INTEGER),
+                    NULL,
+                    {", ".join(f"c.h3_{r}" for r in H3_RESOLUTIONS)},
+                    {search_text}
+                FROM stage_chunk s
+                LEFT JOIN cells c
+                  ON CAST(s.latitude AS DOUBLE) = c.latitude
+                 AND CAST(s.longitude AS DOUBLE) = c.longitude
+                """
+            )
+        finally:
+            con.unregister("stage_chunk")
+
+    def _insert_links(self, links: pa.Table | None, first_idx: int) -> None:
+        """Append group links (``event_id``, ``group_name``, ``link``) of events from ``first_idx``."""
+        if links is None or not links.num_rows:
+            return
+        con = self._connection
+        link_rank = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(schema.LINKS))
+        con.register("links_chunk", links)
+        try:
+            con.execute(
+                f"""
+                INSERT INTO links
+                SELECT e.idx, l.group_name, l.link, CASE l.link {link_rank} END
+                FROM links_chunk l JOIN events e ON e.event_id = l.event_id
+                WHERE e.idx >= {int(first_idx)}
+                """
+            )
+        finally:
+            con.unregister("links_chunk")
+
+    def _set_main_groups(self, first_idx: int) -> None:
+        """Give each event from ``first_idx`` its main group: its strongest link, then the name."""
+        self._connection.execute(
+            f"""
+            UPDATE events SET main_group = m.group_name, main_link = m.link
+            FROM (
+                SELECT idx, arg_min(group_name, (link_rank, group_name)) AS group_name,
+                       arg_min(link, (link_rank, group_name)) AS link
+                FROM links WHERE idx >= {int(first_idx)} GROUP BY idx
+            ) m
+            WHERE events.idx = m.idx
+            """
+        )
 
     def _order_ids(self) -> None:
         """Number the events in ``event_id`` order (``id_order``), the tie-breaker of every sort.

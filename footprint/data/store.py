@@ -522,7 +522,7 @@ def insert_events(
                 ),
                 {"ids": list(chunk)},
             )
-    event_ids, group_names, links = _group_links(ids, perpetrators)
+    event_ids, group_names, links = group_links(ids, perpetrators)
     if event_ids:
         group_ids = _group_ids(connection, set(group_names))
         written = group_names_as_written or {}
@@ -545,7 +545,7 @@ def insert_events(
     return len(ids)
 
 
-def _group_links(ids: list, perpetrators: list) -> tuple[list, list, list]:
+def group_links(ids: list, perpetrators: list) -> tuple[list, list, list]:
     """Return ``(event ids, group names, links)``: one item per group an event names.
 
     Each distinct ``perpetrators`` text is parsed once; the links are spread

@@ -609,9 +609,10 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
     )
 
 
-def report_frame(problems: list[Problem]) -> pd.DataFrame:
-    """Return problems as a table with :data:`REPORT_COLUMNS`."""
-    rows = [asdict(p) for p in sort_problems(problems)]
+def report_frame(problems: list[Problem], limit: int | None = None) -> pd.DataFrame:
+    """Return problems as a table with :data:`REPORT_COLUMNS` (the first ``limit`` when given)."""
+    ordered = sort_problems(problems)
+    rows = [asdict(p) for p in (ordered if limit is None else ordered[:limit])]
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame

@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from footprint.data import schema, store
+from footprint.data import query, schema, store
 from footprint.data.groups import GroupNames
 from footprint.importers import checks, dedupe, formats, geocoding, memory, textio
 from footprint.importers.base import INTERNAL_COLUMNS
@@ -43,6 +43,43 @@ INSERT_CHUNK = 20_000
 #: How long a commit keeps retrying while another import holds the store (seconds).
 COMMIT_TIMEOUT_SECONDS = 300.0
 _DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """The probable-duplicate pairs of a preview as columns, one item per pair.
+
+    Attributes
+    ----------
+    keys : list of str
+        ``DuplicatePair.key``.
+    index : ndarray of int
+        The row's position in the preview's frame.
+    stored : ndarray of bool
+        True for a pair with a stored event, False for one with a row of the file.
+    score : ndarray of float
+    """
+
+    keys: list[str]
+    index: np.ndarray
+    stored: np.ndarray
+    score: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: list[dedupe.DuplicatePair]) -> PairArrays:
+        """Return the columns of ``pairs``."""
+        return cls(
+            keys=[pair.key for pair in pairs],
+            index=np.fromiter((pair.index for pair in pairs), dtype=np.int64, count=len(pairs)),
+            stored=np.fromiter(
+                (pair.other_kind == "stored" for pair in pairs), dtype=bool, count=len(pairs)
+            ),
+            score=np.fromiter((pair.score for pair in pairs), dtype=np.float64, count=len(pairs)),
+        )
+
+    def default_skips(self) -> np.ndarray:
+        """:func:`default_decisions` as a mask: True where the pair is skipped."""
+        return self.stored & (self.score >= dedupe.HIGH)
 
 
 @dataclass
@@ -88,6 +125,8 @@ class Preview:
     columns: dict[str, str] = field(default_factory=dict)
     #: The newest batch stored when the file was prepared (0: none, or no store).
     last_batch_id: int = 0
+    _index: query.EventsIndex | None = field(default=None, repr=False, compare=False)
+    _pairs: PairArrays | None = field(default=None, repr=False, compare=False)
 
     @property
     def format(self) -> str:
@@ -123,32 +162,68 @@ class Preview:
         """Problems that do not block."""
         return [p for p in self.problems if p.severity == "warning"]
 
-    def report(self) -> pd.DataFrame:
-        """Return the problem report as a table (row, column, value, problem, fix, severity)."""
-        return checks.report_frame(self.problems)
+    def report(self, limit: int | None = None) -> pd.DataFrame:
+        """Return the problem report as a table (row, column, value, problem, fix, severity).
+
+        ``limit`` keeps the first problems in the report's order (a page shows
+        those; :meth:`report_csv` always holds them all).
+        """
+        return checks.report_frame(self.problems, limit=limit)
 
     def report_csv(self) -> bytes:
         """Return the problem report as CSV bytes."""
         return checks.report_csv(self.problems)
 
-    def events(self, valid_only: bool = True) -> pd.DataFrame:
-        """Return the rows as a typed events frame (contract and provenance columns)."""
+    def events(self, valid_only: bool = True, limit: int | None = None) -> pd.DataFrame:
+        """Return the rows as a typed events frame (contract and provenance columns).
+
+        ``limit`` keeps the first rows in the file's order, typed alone.
+        """
         frame = self.frame[self.valid] if valid_only else self.frame
+        if limit is not None:
+            frame = frame.head(limit)
         columns = [*schema.EVENT_COLUMNS, *schema.PROVENANCE_COLUMNS, "_line"]
         return schema.coerce_events(frame[[c for c in columns if c in frame]])
 
-    def duplicate_table(self, stored: pd.DataFrame | None = None) -> pd.DataFrame:
+    def pair_arrays(self) -> PairArrays:
+        """Return :attr:`duplicates` as columns (built once), for decisions on every pair at once."""
+        if self._pairs is None:
+            self._pairs = PairArrays.of(self.duplicates)
+        return self._pairs
+
+    @property
+    def index_ready(self) -> bool:
+        """Whether :meth:`events_index` has been built (a page shows a spinner the first time)."""
+        return self._index is not None
+
+    def events_index(self) -> query.EventsIndex:
+        """Return the rows without errors as an analytical index, built on first use.
+
+        The upload page draws a large file's map from it in SQL (hexagons,
+        places, the largest attacks), as the map page draws the store's.
+        """
+        if self._index is None:
+            self._index = query.EventsIndex.from_events(self.events())
+        return self._index
+
+    def duplicate_table(
+        self, stored: pd.DataFrame | None = None, limit: int | None = None
+    ) -> pd.DataFrame:
         """Return each probable duplicate pair side by side, one row per pair.
 
-        ``stored`` defaults to the stored events read when the file was prepared.
+        ``stored`` defaults to the stored events read when the file was
+        prepared; ``limit`` keeps the first ``limit`` pairs of
+        :attr:`duplicates`.
         """
         rows = []
         stored = self.stored_matches if stored is None else stored
         stored_by_id = (
             stored.set_index("event_id") if stored is not None and not stored.empty else None
         )
-        by_line = self.frame.set_index("_line")
-        for pair in self.duplicates:
+        pairs = self.duplicates if limit is None else self.duplicates[:limit]
+        lines = {pair.line for pair in pairs} | {p.other_line for p in pairs if p.other_line}
+        by_line = self.frame[self.frame["_line"].isin(lines)].set_index("_line")
+        for pair in pairs:
             new = by_line.loc[pair.line]
             if pair.other_kind == "file":
                 other = by_line.loc[pair.other_line]
@@ -191,6 +266,13 @@ def _range(low, high) -> str:
 
     low_text, high_text = text(low), text(high)
     return low_text if low_text == high_text else f"{low_text}-{high_text}"
+
+
+#: Rows, problems and duplicate pairs a page lists of a preview: a large file's
+#: are summed up, not all sent to the browser.
+PREVIEW_ROWS_SHOWN = 1_000
+PREVIEW_PROBLEMS_SHOWN = 1_000
+PREVIEW_DUPLICATES_SHOWN = 500
 
 
 @dataclass
@@ -545,13 +627,13 @@ def bulk_decisions(
     dict
         ``{pair key: decision}`` for every pair.
     """
-    decisions = default_decisions(preview)
-    for pair in preview.duplicates:
-        if pair.other_kind == "stored" and skip_stored_at is not None:
-            decisions[pair.key] = "skip" if pair.score >= skip_stored_at else "keep"
-        elif pair.other_kind == "file" and keep_within_file:
-            decisions[pair.key] = "keep"
-    return decisions
+    pairs = preview.pair_arrays()
+    skip = pairs.default_skips()
+    if skip_stored_at is not None:
+        skip = np.where(pairs.stored, pairs.score >= skip_stored_at, skip)
+    if keep_within_file:
+        skip &= pairs.stored
+    return dict(zip(pairs.keys, np.where(skip, "skip", "keep").tolist(), strict=True))
 
 
 #: Readable headers of :meth:`Preview.duplicate_table`'s columns, for pages.
@@ -586,6 +668,12 @@ def plan(
     return preview.frame[keep], merges, dropped
 
 
+def plan_counts(preview: Preview, decisions: dict[str, str] | None = None) -> tuple[int, int, int]:
+    """Return how many rows a commit stores, merges and skips (:func:`plan`'s counts, no copy)."""
+    keep, merges, dropped = _keep_mask(preview, decisions)
+    return int(keep.sum()), len(merges), dropped
+
+
 def _keep_mask(
     preview: Preview, decisions: dict[str, str] | None = None
 ) -> tuple[np.ndarray, list[tuple[str, str]], int]:
@@ -600,47 +688,46 @@ def _keep_mask(
             raise ValueError(f"decision {decision!r} for {key} is not one of {DECISIONS}")
     valid = preview.valid
     frame = preview.frame
-    fate: dict[int, tuple[str, int | str | None]] = {}
+    pairs = preview.pair_arrays()
+    skip = pairs.default_skips()
+    merge = np.zeros(len(pairs.keys), dtype=bool)
+    if decisions:  # the analyst's choices, over the defaults
+        chosen = np.array([decisions.get(key) for key in pairs.keys], dtype=object)
+        skip = np.where(chosen == None, skip, chosen == "skip")  # noqa: E711  (elementwise)
+        merge = chosen == "merge"
+    acted = (skip | merge) & valid[pairs.index]  # "keep", and rows with errors, change nothing
+    skipped_rows = set(pairs.index[acted & skip].tolist())
+    # Merges are the analyst's own choices, so few: each is followed in Python.
+    merge_into: dict[int, int | str] = {}
     position_of_line: dict[int, int] | None = None
-    for pair in preview.duplicates:
-        decision = decisions.get(pair.key) if decisions else None
-        if decision is None:
-            decision = _default_decision(pair)
-        if decision == "keep" or not valid[pair.index]:
-            continue
-        target: int | str | None
+    for position in np.flatnonzero(acted & merge).tolist():
+        pair = preview.duplicates[position]
         if pair.other_kind == "file":
             if position_of_line is None:
                 lines = frame["_line"].to_numpy().tolist()
                 position_of_line = {}
-                for position, line in enumerate(lines):
-                    position_of_line.setdefault(line, position)
-            target = position_of_line[pair.other_line]
+                for row, line in enumerate(lines):
+                    position_of_line.setdefault(line, row)
+            merge_into[pair.index] = position_of_line[pair.other_line]
         else:
-            target = pair.other_id
-        fate[pair.index] = (decision, target)
+            merge_into[pair.index] = pair.other_id
     merges: list[tuple[str, str]] = []
-    dropped: set[int] = set()
-    for index, (decision, target) in fate.items():
-        if decision == "skip":
-            dropped.add(index)
-            continue
-        # merge: follow merges inside the file to the row that is stored
+    dropped = set(skipped_rows)
+    for index, target in merge_into.items():
+        # follow merges inside the file to the row that is stored
         seen = {index}
-        while isinstance(target, int) and target in fate and fate[target][0] == "merge":
+        while isinstance(target, int) and target in merge_into:
             if target in seen:
                 break
             seen.add(target)
-            target = fate[target][1]
-        if isinstance(target, int) and (
-            not valid[target] or fate.get(target, ("keep",))[0] == "skip"
-        ):
+            target = merge_into[target]
+        if isinstance(target, int) and (not valid[target] or target in skipped_rows):
             continue  # nothing stored to merge into: keep the row
         event_id = target if isinstance(target, str) else frame["event_id"].iloc[target]
         merges.append((event_id, frame["source_ref"].iloc[index]))
         dropped.add(index)
     keep = valid.copy()
-    keep[list(dropped)] = False
+    keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
     return keep, merges, len(dropped)
 
 

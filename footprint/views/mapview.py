@@ -48,6 +48,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from footprint.data import hexbins
 from footprint.data.filters import primary_group
 from footprint.views import basemap, palette
 from footprint.views.cards import casualty_label, date_label, event_title, place_label
@@ -1307,6 +1308,36 @@ def area_rows(areas: pd.DataFrame, colours: Mapping[str, tuple[int, int, int]]) 
             }
         )
     return rows
+
+
+def aggregate_parts(cursor, where: str, params: Sequence, preset: str = DEFAULT_PRESET) -> tuple:
+    """Return what the aggregated map draws for a filter, asked of the query layer in SQL.
+
+    Parameters
+    ----------
+    cursor : duckdb.DuckDBPyConnection
+        A cursor on an ``EventsIndex`` (the store's copy, or an upload's rows).
+    where, params : str, sequence
+        The filter as SQL on ``events AS e`` (``query.where_clause``).
+    preset : str
+        The view preset, whose H3 resolution is lowered until the hexagons fit.
+
+    Returns
+    -------
+    tuple
+        ``(resolution, hexes, areas, largest, colours)``: the arguments of
+        :func:`build_aggregate_deck` and of the aggregated legend.
+    """
+    resolution = hexbins.fitting_resolution(
+        cursor, where, params, VIEW_PRESETS[preset].h3_resolution
+    )
+    return (
+        resolution,
+        hexbins.hexagons(cursor, where, params, resolution),
+        hexbins.area_markers(cursor, where, params),
+        hexbins.largest_events(cursor, where, params, LARGEST_ATTACKS),
+        palette.frequent_group_colours(hexbins.group_counts(cursor, where, params)),
+    )
 
 
 def build_aggregate_deck(
