@@ -176,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
     imp.add_argument("--database-url", default=None)
     imp.add_argument("--user", default="cli", help="who the batch is recorded as uploaded by")
+    imp.add_argument(
+        "--list-limit",
+        type=int,
+        default=200,
+        metavar="N",
+        help="list at most N rejected reasons and probable duplicates (0: all); counts stay whole",
+    )
     imp.set_defaults(handler=_cmd_import)
 
     from footprint.reader.cli import published_date

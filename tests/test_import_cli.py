@@ -150,10 +150,28 @@ def test_likely_duplicates_of_stored_events_are_skipped_others_kept(database, tm
         + "r1,2014-06-08,,,day,attack,facility_attack,false,infrastructure,airport,Jinnah International Airport,,,,Karachi,Sindh,24.9065,67.1608,site,TTP (claimed),36,36,18,18,recoded,recode,paper\n"
         + "r2,2013-02-16,,,day,attack,bombing,false,sectarian,market,Hazara Town,,,,Quetta,Balochistan,30.2,66.94,neighbourhood,Jundullah (claimed),80,90,,,recoded,recode,paper\n"
     )
+    code, cut = run_import(database, str(copy), "--dry-run", "--list-limit", "1")
+    assert (cut["probable_duplicates"], cut["duplicates_listed"], len(cut["duplicates"])) == (
+        2,
+        1,
+        1,
+    )
     code, summary = run_import(database, str(copy))
     assert code == 0
+    assert summary["duplicates"][:1] == cut["duplicates"]
     decisions = {d["row"]: (d["decision"], d["other"]) for d in summary["duplicates"]}
     assert decisions[2] == ("skip", "gtd:201406080901")
     assert decisions[3][0] == "keep"
     assert summary["stored"] == 1
     assert stored(database) == 4
+
+
+def test_long_lists_are_cut_and_the_counts_stay_whole(database):
+    # many_problems.csv rejects rows 2-6 with several reasons each
+    code, whole = run_import(database, str(BAD / "many_problems.csv"), "--list-limit", "0")
+    code_cut, cut = run_import(database, str(BAD / "many_problems.csv"), "--list-limit", "2")
+    assert code == code_cut == 1
+    assert len(whole["rejected_reasons"]) == whole["rejected_reasons_listed"] > 2
+    assert cut["rejected_reasons"] == whole["rejected_reasons"][:2]
+    assert cut["rejected_reasons_listed"] == 2
+    assert cut["rejected"] == whole["rejected"] == 5

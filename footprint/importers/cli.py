@@ -13,8 +13,9 @@ Probable duplicates are decided without asking (the command line has no one
 to ask): a row scoring ``dedupe.HIGH`` or more against an event already in the
 store is skipped, because it is almost certainly the same event from another
 source and storing it would count it twice; every other pair, and every pair
-within the file, is kept. All of them are listed in the summary with the
-decision taken, so an analyst can review them on the upload page.
+within the file, is kept. The first ``--list-limit`` pairs (200; 0 for all)
+are listed in the summary with the decision taken, and so are the first
+rejected reasons; ``probable_duplicates`` and ``rejected`` count them all.
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ def _progress(fraction: float, message: str) -> None:
     print(f"\r{fraction:4.0%} {message[:70]:<70}", end="", file=sys.stderr, flush=True)
 
 
+def _list_limit(args: argparse.Namespace) -> int | None:
+    limit = getattr(args, "list_limit", 200)
+    return None if limit is None or limit <= 0 else limit
+
+
 def run(args: argparse.Namespace) -> int:
     """Import ``args.file`` and print the JSON summary; return the exit code.
 
-    ``args`` has ``file``, ``format``, ``dry_run``, ``database_url`` and
-    ``user`` (see :func:`footprint.cli.build_parser`).
+    ``args`` has ``file``, ``format``, ``dry_run``, ``database_url``, ``user``
+    and ``list_limit`` (see :func:`footprint.cli.build_parser`).
     """
     from footprint.data import store
     from footprint.importers import pipeline
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             result = pipeline.commit(
                 engine, preview, decisions, uploaded_by=getattr(args, "user", "cli")
             )
-        summary = pipeline.summary(preview, result, decisions)
+        summary = pipeline.summary(preview, result, decisions, limit=_list_limit(args))
         summary["dry_run"] = bool(args.dry_run)
         if args.dry_run and summary["would_store"] == 0:
             summary["refused"] = "Nothing in the file can be stored."
@@ -87,6 +93,6 @@ def run(args: argparse.Namespace) -> int:
             "batch_id": None,
         }
         if preview is not None:
-            out = {**pipeline.summary(preview), **out}
+            out = {**pipeline.summary(preview, limit=_list_limit(args)), **out}
         print(json.dumps(out, indent=2, default=str))
         return 1

@@ -919,18 +919,26 @@ def undo(engine: Engine, batch_id: int, undone_by: str) -> int:
 
 
 def summary(
-    preview: Preview, result: CommitResult | None = None, decisions: dict[str, str] | None = None
+    preview: Preview,
+    result: CommitResult | None = None,
+    decisions: dict[str, str] | None = None,
+    limit: int | None = None,
 ) -> dict:
     """Return the JSON summary the command line prints.
 
     Keys: file, format, rows_read, stored, rejected, rejected_reasons,
     warnings, warning_list, geocoded, precision_upgraded, precision_upgraded_from
     (rows upgraded per file column whose text placed them), probable_duplicates,
-    duplicates, batch_id, already_uploaded, timings.
+    duplicates, batch_id, already_uploaded, timings. ``limit`` lists at most
+    that many rejected reasons and duplicates (the first ones; their counts stay
+    whole, and ``rejected_reasons_listed`` / ``duplicates_listed`` say how many
+    are listed): a 200 MB file can hold half a million pairs.
     """
     decisions = decisions or {}
-    _, _, skipped = _keep_mask(preview, decisions)
     errors = preview.errors
+    reasons = errors if limit is None else errors[:limit]
+    pairs = preview.duplicates if limit is None else preview.duplicates[:limit]
+    _, _, skipped = _keep_mask(preview, decisions)
     rejected_rows = int((~preview.valid).sum())
     return {
         "file": preview.file_name,
@@ -941,7 +949,8 @@ def summary(
         "stored": result.stored if result else 0,
         "would_store": int(preview.valid.sum()) - skipped,
         "rejected": rejected_rows,
-        "rejected_reasons": [_problem_dict(p) for p in errors],
+        "rejected_reasons": [_problem_dict(p) for p in reasons],
+        "rejected_reasons_listed": len(reasons),
         "warnings": len(preview.warnings),
         "warning_list": [_problem_dict(p) for p in preview.warnings[:200]],
         "geocoded": preview.placement.geocoded,
@@ -961,8 +970,9 @@ def summary(
                 "reasons": list(pair.reasons),
                 "decision": decisions.get(pair.key) or _default_decision(pair),
             }
-            for pair in preview.duplicates
+            for pair in pairs
         ],
+        "duplicates_listed": len(pairs),
         "merged": result.merged if result else 0,
         "batch_id": result.batch_id if result else None,
         "already_uploaded": (
